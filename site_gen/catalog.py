@@ -1,0 +1,186 @@
+"""Whole-catalogue checks, and the catalogue the renderer reads.
+
+Each content file is valid on its own by now; this module checks what only
+the whole catalogue can tell: unique ids, aliases and routes, references
+that resolve, and rules across fields (max output within the context window,
+tiers that increase and stay below it, a date in an id that matches the
+release date).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .config import SiteConfig
+from .content import Content, Entry
+from .errors import ContentError, Diagnostic
+from .schema import Model, Pricing
+from .yamlsafe import dotted
+from .urls import RESERVED_SLUGS, SITE_FILES, OutputPlan, PageUrls, page_urls
+
+_ID_DATE = re.compile(r"(?<!\d)(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The validated catalogue, sorted, with every page's URLs."""
+
+    models: list[Entry]
+    providers: dict[str, Entry]
+    urls: dict[str, PageUrls]
+    """URLs by entry path."""
+
+    def provider_of(self, model: Entry) -> Entry:
+        assert isinstance(model.data, Model)
+        return self.providers[model.data.provider]
+
+    def models_of(self, provider_id: str) -> list[Entry]:
+        return [m for m in self.models if isinstance(m.data, Model) and m.data.provider == provider_id]
+
+
+def build_catalog(config: SiteConfig, content: Content) -> Catalog:
+    """Run every cross-file check; raise ContentError listing all problems."""
+    problems: list[Diagnostic] = []
+    providers = _unique_providers(content.providers, problems)
+    urls = _plan_urls(config, content, problems)
+    _unique_model_ids(content.models, problems)
+    for entry in content.models:
+        assert isinstance(entry.data, Model)
+        _check_references(entry, entry.data, providers, problems)
+        _check_limits(entry, entry.data, problems)
+        _check_id_date(entry, entry.data, problems)
+    if problems:
+        raise ContentError(problems)
+    models = sorted(content.models, key=lambda e: (e.data.provider, e.slug))  # type: ignore[union-attr]
+    return Catalog(models, dict(sorted(providers.items())), urls)
+
+
+def _key(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def _at(entry: Entry, field: str, *loc: str | int, message: str, hint: str = "") -> Diagnostic:
+    line, col = entry.pos(*loc)
+    return Diagnostic(entry.path, line, col, field, message, hint)
+
+
+def _unique_providers(entries: list[Entry], problems: list[Diagnostic]) -> dict[str, Entry]:
+    seen: dict[str, Entry] = {}
+    out: dict[str, Entry] = {}
+    for entry in entries:
+        key = _key(entry.data.id)
+        if key in seen:
+            problems.append(_at(entry, "id", "id", message=f"duplicate provider id '{entry.data.id}', "
+                                f"also used by {seen[key].path}", hint="provider ids are unique, ignoring case"))
+            continue
+        seen[key] = entry
+        out[entry.data.id] = entry
+    return out
+
+
+def _unique_model_ids(entries: list[Entry], problems: list[Diagnostic]) -> None:
+    """Ids and aliases share one namespace, compared ignoring case and Unicode form."""
+    seen: dict[str, tuple[Entry, str]] = {}
+    for entry in entries:
+        assert isinstance(entry.data, Model)
+        names = [("id", ("id",), entry.data.id)]
+        names += [("aliases", ("aliases", i), a) for i, a in enumerate(entry.data.aliases)]
+        for field, loc, name in names:
+            key = _key(name)
+            if key in seen and seen[key][0] is not entry:
+                other, other_field = seen[key]
+                problems.append(_at(entry, field if field == "id" else f"aliases[{loc[1]}]", *loc,
+                                    message=f"'{name}' is already the {other_field} of {other.path}",
+                                    hint="ids and aliases are unique across the catalogue, ignoring case"))
+            elif key not in seen:
+                seen[key] = (entry, "id" if field == "id" else "alias")
+
+
+def _plan_urls(config: SiteConfig, content: Content, problems: list[Diagnostic]) -> dict[str, PageUrls]:
+    plan = OutputPlan()
+    for path in SITE_FILES:
+        plan.claim(path, "site")
+    urls: dict[str, PageUrls] = {}
+    for entry in content.providers + content.models:
+        field = "slug" if entry.data.slug else "id"
+        line, col = entry.pos(field)
+        where = Diagnostic(entry.path, line, col, field)
+        if entry.slug in RESERVED_SLUGS:
+            problems.append(Diagnostic(entry.path, line, col, field,
+                                       f"route collides with generated file: slug '{entry.slug}' is reserved",
+                                       "set another 'slug'"))
+            continue
+        page = page_urls(config, entry.kind, entry.slug)
+        plan.claim(page.html_file, entry.path, where)
+        plan.claim(page.markdown_file, entry.path, where)
+        urls[entry.path] = page
+    problems.extend(plan.problems)
+    return urls
+
+
+def _check_references(entry: Entry, model: Model, providers: dict[str, Entry], problems: list[Diagnostic]) -> None:
+    known = ", ".join(sorted(providers)[:8]) + (" ..." if len(providers) > 8 else "")
+    if model.provider not in providers:
+        problems.append(_at(entry, "provider", "provider", message=f"unknown provider '{model.provider}'",
+                            hint=f"add content/providers/{model.provider}.md; known: {known}"))
+    for i, row in enumerate(model.availability):
+        if row.provider not in providers:
+            problems.append(_at(entry, f"availability[{i}].provider", "availability", i, "provider",
+                                message=f"unknown provider '{row.provider}'",
+                                hint=f"add content/providers/{row.provider}.md; known: {known}"))
+
+
+def _check_limits(entry: Entry, model: Model, problems: list[Diagnostic]) -> None:
+    limits = model.limits
+    ctx = limits.context_window
+    for name in ("max_output", "max_input"):
+        value = getattr(limits, name)
+        if ctx is not None and value is not None and value > ctx:
+            problems.append(_at(entry, f"limits.{name}", "limits", name,
+                                message=f"expected at most the context window ({ctx:,}), found {value:,}",
+                                hint="check both numbers against the vendor's model page"))
+    _check_tiers(entry, model.pricing, ctx, ("pricing",), problems)
+    for i, row in enumerate(model.availability):
+        row_ctx = row.context_window or ctx
+        if row.max_output is not None and row_ctx is not None and row.max_output > row_ctx:
+            problems.append(_at(entry, f"availability[{i}].max_output", "availability", i, "max_output",
+                                message=f"expected at most the context window ({row_ctx:,}), found {row.max_output:,}"))
+        _check_tiers(entry, row.pricing, row_ctx, ("availability", i, "pricing"), problems)
+
+
+def _check_tiers(entry: Entry, pricing: Pricing | None, ctx: int | None, loc: tuple[str | int, ...],
+                 problems: list[Diagnostic]) -> None:
+    if pricing is None:
+        return
+    previous = 0
+    for i, tier in enumerate(pricing.tiers):
+        where = loc + ("tiers", i, "above")
+        field = dotted(where)
+        if tier.above <= previous:
+            problems.append(_at(entry, field, *where,
+                                message=f"expected a threshold above {previous:,}, found {tier.above:,}",
+                                hint="list tiers in increasing order of 'above'"))
+        if ctx is not None and tier.above >= ctx:
+            problems.append(_at(entry, field, *where,
+                                message=f"expected a threshold below the context window ({ctx:,}), "
+                                        f"found {tier.above:,}",
+                                hint="a tier past the context limit can never apply (models.dev#3180)"))
+        previous = tier.above
+
+
+def _check_id_date(entry: Entry, model: Model, problems: list[Diagnostic]) -> None:
+    match = _ID_DATE.search(model.id)
+    if not match:
+        return
+    embedded = f"{match.group(1)}-{match.group(2)}-{match.group(3)}"
+    if model.release_date is None:
+        problems.append(_at(entry, "release_date", "id", message=f"missing, while the id embeds {embedded}",
+                            hint=f"add 'release_date: {embedded}' if that is the release date"))
+    elif model.release_date.isoformat() != embedded:
+        problems.append(_at(entry, "release_date", "release_date",
+                            message=f"expected {embedded} (the date in the id '{model.id}'), "
+                                    f"found {model.release_date.isoformat()}",
+                            hint="fix whichever of the two is wrong"))
+

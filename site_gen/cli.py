@@ -1,0 +1,61 @@
+"""The ``site-gen`` command: a thin shell over :mod:`site_gen.build`.
+
+Only this module prints and chooses exit codes: 0 success, 1 invalid input
+(every problem printed as ``path:line:col: field: message (hint)``), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .build import build
+from .config import load_config
+from .errors import SiteGenError
+from .schema import Model, Provider
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="site-gen", description="Static site generator for AI-model catalogues.")
+    parser.add_argument("--version", action="version", version=f"site-gen {__version__}")
+    parser.add_argument("-f", "--config", default="mkdocs.yml", help="site config file (default: mkdocs.yml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="validate the content and write the site")
+    b.add_argument("-o", "--output", help="output folder (default: output_dir from the config)")
+    b.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    sub.add_parser("check", help="validate everything and render every page, writing nothing")
+    s = sub.add_parser("schema", help="print the JSON Schema of content front matter")
+    s.add_argument("kind", nargs="?", choices=("model", "provider"), default="model")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "schema":
+        schema = (Model if args.kind == "model" else Provider).model_json_schema()
+        print(json.dumps(schema, indent=2, sort_keys=True))
+        return 0
+    started = time.perf_counter()
+    try:
+        config = load_config(args.config)
+        if args.command == "check":
+            result = build(config, write=False)
+            print(f"ok: {result.pages} pages valid, nothing written", file=sys.stderr)
+            return 0
+        output = Path(args.output) if args.output else None
+        result = build(config, output)
+    except SiteGenError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic.format(), file=sys.stderr)
+        count = len(exc.diagnostics)
+        print(f"site-gen: {count} problem{'s' if count != 1 else ''}; nothing was written", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        elapsed = time.perf_counter() - started
+        print(f"built {result.pages} pages ({len(result.files)} files, {result.bytes_written / 1e6:.1f} MB) "
+              f"into {output or config.output_dir} in {elapsed:.2f} s", file=sys.stderr)
+    return 0

@@ -1,0 +1,162 @@
+"""Load every content file into typed entries, or collect every problem.
+
+Layout: ``content/models/<provider>/<model>.md`` and
+``content/providers/<provider>.md``; a provider's logo sits beside its file.
+Symlinks that leave the content folder are never followed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ValidationError
+
+from . import frontmatter
+from .diagnose import from_validation_error
+from .errors import ContentError, Diagnostic
+from .schema import Model, Provider, slugify
+from .yamlsafe import Document
+
+Kind = Literal["model", "provider"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One validated content file."""
+
+    kind: Kind
+    path: str
+    """Path shown in messages, relative to the project folder."""
+    data: Model | Provider
+    body: str
+    """Markdown prose after the front matter."""
+    body_line: int
+    document: Document
+    """The parsed front matter with source positions, for later checks."""
+    slug: str
+
+    def pos(self, *loc: str | int) -> tuple[int, int]:
+        p = self.document.pos(tuple(loc))
+        return p.line, p.col
+
+
+@dataclass(frozen=True)
+class Content:
+    models: list[Entry]
+    providers: list[Entry]
+
+
+def load_content(content_dir: Path, root: Path) -> Content:
+    """Parse and validate every content file. Raises ContentError with all problems."""
+    problems: list[Diagnostic] = []
+    models: list[Entry] = []
+    providers: list[Entry] = []
+    if not content_dir.is_dir():
+        raise ContentError(Diagnostic(_show(content_dir, root), message="content folder not found",
+                                      hint="create it, or set plugins.site_gen.content_dir in mkdocs.yml"))
+    for kind, file in _discover(content_dir, root, problems):
+        try:
+            entry = _load(kind, file, root)
+        except _Invalid as invalid:
+            problems.extend(invalid.diagnostics)
+            continue
+        (models if kind == "model" else providers).append(entry)
+    if problems:
+        raise ContentError(problems)
+    return Content(sorted(models, key=lambda e: e.path), sorted(providers, key=lambda e: e.path))
+
+
+class _Invalid(Exception):
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+
+
+def _show(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _discover(content_dir: Path, root: Path, problems: list[Diagnostic]) -> list[tuple[Kind, Path]]:
+    """Content files in sorted order; symlinks leaving the tree are reported, not followed."""
+    real_root = content_dir.resolve()
+    found: list[tuple[Kind, Path]] = []
+    for folder, dirs, files in os.walk(content_dir):
+        dirs.sort()
+        here = Path(folder)
+        for name in list(dirs):
+            if (here / name).is_symlink() and not _inside((here / name).resolve(), real_root):
+                problems.append(Diagnostic(_show(here / name, root), message="symlink escapes content dir",
+                                           hint="copy the folder into content/ instead of linking it"))
+                dirs.remove(name)
+        for name in sorted(files):
+            file = here / name
+            if file.is_symlink() and not _inside(file.resolve(), real_root):
+                problems.append(Diagnostic(_show(file, root), message="symlink escapes content dir",
+                                           hint="copy the file into content/ instead of linking it"))
+                continue
+            if not name.endswith(".md"):
+                continue
+            kind = _kind_of(file.relative_to(content_dir).parts)
+            if kind is None:
+                problems.append(Diagnostic(
+                    _show(file, root), message="unexpected content file location",
+                    hint="models go in content/models/<provider>/<model>.md, "
+                         "providers in content/providers/<provider>.md"))
+                continue
+            found.append((kind, file))
+    return found
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _kind_of(parts: tuple[str, ...]) -> Kind | None:
+    if len(parts) == 3 and parts[0] == "models":
+        return "model"
+    if len(parts) == 2 and parts[0] == "providers":
+        return "provider"
+    return None
+
+
+def _load(kind: Kind, file: Path, root: Path) -> Entry:
+    shown = _show(file, root)
+    try:
+        source = frontmatter.parse(shown, file.read_bytes())
+    except frontmatter.FrontMatterError as exc:
+        raise _Invalid([exc.diagnostic]) from None
+    except OSError as exc:
+        raise _Invalid([Diagnostic(shown, message=f"cannot read file: {exc.strerror}")]) from None
+    schema: type[BaseModel] = Model if kind == "model" else Provider
+    try:
+        data = schema.model_validate(source.front.data)
+    except ValidationError as exc:
+        raise _Invalid(from_validation_error(exc, schema, shown, source.front)) from None
+    assert isinstance(data, (Model, Provider))
+    slug = data.slug or (slugify(data.id) if kind == "model" else data.id.lower())
+    entry = Entry(kind, shown, data, source.body, source.body_line, source.front, slug)
+    _check_location(entry, file)
+    return entry
+
+
+def _check_location(entry: Entry, file: Path) -> None:
+    """The file name is the slug, and a model's folder is its provider: one place per page."""
+    problems = []
+    expected = entry.slug if entry.kind == "model" else entry.data.id
+    if file.stem != expected:
+        line, col = entry.pos("slug") if entry.data.slug else entry.pos("id")
+        problems.append(Diagnostic(entry.path, line, col, "slug" if entry.data.slug else "id",
+                                   f"expected the file to be named {expected}.md, found {file.name}",
+                                   f"rename the file to {expected}.md"))
+    if isinstance(entry.data, Model) and file.parent.name != entry.data.provider:
+        line, col = entry.pos("provider")
+        problems.append(Diagnostic(entry.path, line, col, "provider",
+                                   f"expected '{file.parent.name}' (the folder name), found '{entry.data.provider}'",
+                                   f"move the file to content/models/{entry.data.provider}/"))
+    if problems:
+        raise _Invalid(problems)

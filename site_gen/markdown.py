@@ -1,0 +1,104 @@
+"""Markdown in and out: render bodies to safe HTML, and escape values for markdown.
+
+Bodies are rendered by markdown-it-py with raw HTML off (it is shown as text,
+never executed) and markdown-it's ``validateLink``, which refuses
+``javascript:``, ``vbscript:``, ``file:`` and ``data:`` links.  Values that
+land inside markdown outputs (mirrors, llms.txt) are escaped for the syntax
+they land in, so a title holding ``](`` or ``## Optional`` cannot change the
+structure of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+        ["table", "strikethrough"])
+
+
+def _shift(tokens: list, under: int) -> int:
+    """How far to move headings so the body's top level sits right under a level-``under`` heading."""
+    levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
+    return (under + 1 - min(levels)) if levels else 0
+
+
+def to_html(body: str, under: int = 2) -> str:
+    """Render a markdown body to HTML, its headings nested under the page's <h2> section."""
+    md = _parser()
+    tokens = md.parse(body)
+    shift = _shift(tokens, under)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
+    return md.renderer.render(tokens, md.options, {})
+
+
+def demote_headings(body: str, under: int = 2) -> str:
+    """Rewrite the body's headings to sit below a level-``under`` heading.
+
+    Only real headings (per markdown-it's parse, not lines inside code blocks)
+    are changed; setext headings become ATX ones.
+    """
+    lines = body.split("\n")
+    tokens = _parser().parse(body)
+    shift = _shift(tokens, under)
+    for token in tokens:
+        if token.type != "heading_open" or token.map is None:
+            continue
+        start, end = token.map
+        level = min(int(token.tag[1]) + shift, 6)
+        text = lines[start]
+        if token.markup.startswith("#"):
+            lines[start] = "#" * level + " " + text.lstrip(" ").lstrip("#").lstrip(" ")
+        else:  # setext: text lines, then an underline
+            joined = " ".join(line.strip() for line in lines[start:end - 1])
+            lines[start] = "#" * level + " " + joined
+            for i in range(start + 1, end):
+                lines[i] = None  # type: ignore[call-overload]
+    return "\n".join(line for line in lines if line is not None).strip("\n")
+
+
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~&])")
+
+
+def inline(value: object) -> str:
+    """Escape a value for inline markdown text on one line."""
+    text = " ".join(str(value).split())
+    return _INLINE_SPECIAL.sub(r"\\\1", text)
+
+
+def cell(value: object) -> str:
+    """Escape a value for a GFM table cell (pipes included)."""
+    return inline(value)
+
+
+def link_url(url: str) -> str:
+    """A link destination that cannot break out of ``(...)``."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def tidy_blank_lines(text: str) -> str:
+    """Collapse runs of blank lines left by template tags, except inside fenced code.
+
+    Templates stay readable, and the output has exactly one blank line
+    between blocks and one newline at the end.
+    """
+    out: list[str] = []
+    fence = ""
+    for line in text.strip("\n").split("\n"):
+        match = _FENCE.match(line)
+        if match and (not fence or match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence)):
+            fence = "" if fence else match.group(1)
+        elif not fence and not line.strip() and (not out or not out[-1].strip()):
+            continue
+        out.append(line if fence or line.strip() else "")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,95 @@
+"""Jinja rendering: one environment, autoescape chosen by output extension.
+
+HTML and XML templates are escaped; markdown and text templates are not
+HTML-escaped but get markdown-escaping filters (``md``, ``cell``, ``md_url``)
+for values that land in link or table syntax.  ``StrictUndefined`` turns a typo
+in a template into an error naming the template line and the page.  Content
+is only ever passed as data: it is never compiled as a template.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import formats, markdown
+from .errors import Diagnostic, RenderError
+
+DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _yaml_str(value: object) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _search_path(templates_dir: Path) -> list[str]:
+    paths = [templates_dir]
+    if DEFAULT_THEME.is_dir() and DEFAULT_THEME.resolve() != templates_dir.resolve():
+        paths.append(DEFAULT_THEME)
+    return [str(p) for p in paths if p.is_dir()]
+
+
+class Renderer:
+    """Templates compiled once, rendered many times."""
+
+    def __init__(self, templates_dir: Path, root: Path):
+        self.root = root
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(_search_path(templates_dir)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=False),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        self.env.filters.update(formats.FILTERS)
+        self.env.filters.update({"md": markdown.inline, "cell": markdown.cell, "md_url": markdown.link_url,
+                                 "yaml_str": _yaml_str})
+        self.env.globals.update({"capability_names": formats.CAPABILITY_NAMES,
+                                 "price_names": formats.PRICE_NAMES})
+
+    def render(self, template: str, source_file: str, **context: Any) -> str:
+        """Render ``template``; errors become a RenderError located in the template."""
+        try:
+            text = self.env.get_template(template).render(**context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise RenderError(Diagnostic(self._shown(exc.filename, exc.name or template), exc.lineno or 0, 1,
+                                         message=f"template syntax error: {exc.message}",
+                                         hint=f"while rendering {source_file}")) from None
+        except jinja2.TemplateNotFound as exc:
+            raise RenderError(Diagnostic(template, message=f"template not found: {exc.name}",
+                                         hint="add it to the templates folder")) from None
+        except Exception as exc:  # noqa: BLE001 - any template failure becomes a located diagnostic
+            filename, line = _template_frame(exc)
+            raise RenderError(Diagnostic(self._shown(filename, template), line, 1 if line else 0,
+                                         message=f"{type(exc).__name__}: {exc}",
+                                         hint=f"while rendering {source_file}")) from None
+        if template.endswith((".md", ".txt")):
+            text = markdown.tidy_blank_lines(text)
+        return text
+
+    def _shown(self, filename: str | None, fallback: str) -> str:
+        if not filename:
+            return f"templates/{fallback}"
+        path = Path(filename)
+        for base in (self.root, DEFAULT_THEME.parent):
+            try:
+                return path.resolve().relative_to(base.resolve()).as_posix()
+            except ValueError:
+                continue
+        return path.as_posix()
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int]:
+    """Innermost traceback frame that belongs to a template file."""
+    found: tuple[str | None, int] = (None, 0)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".md", ".txt", ".xml", ".json")):
+            found = (frame.filename, frame.lineno or 0)
+    return found

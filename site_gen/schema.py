@@ -1,0 +1,354 @@
+"""The content schema: what a model or provider file may say, field by field.
+
+Strict by design (shared/docs/architecture.md, habits 3): unknown keys are
+errors, nothing is coerced (``"5"`` is not 5, ``NO`` is not false), every model
+is frozen after loading, and *unknown* (``null`` or absent) is a different value
+from zero.  The docstring under each field is the content reference: the
+README's field table and ``site-gen schema`` are generated from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_MONTH = re.compile(r"\d{4}-\d{2}(-\d{2})?\Z")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+-]*\Z")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
+_URL = re.compile(r"https?://[^\s/?#]+[^\s]*\Z", re.IGNORECASE)
+_SPOOF = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _date(value: Any) -> Any:
+    """Dates are written ``YYYY-MM-DD``; anything else is reported, never guessed."""
+    if isinstance(value, str):
+        if not _DATE.match(value):
+            raise ValueError(f"expected a date as YYYY-MM-DD, found {value!r}")
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"expected a real calendar date, found {value!r} ({exc})") from None
+    if isinstance(value, dt.date):
+        return value
+    raise ValueError(f"expected a date as YYYY-MM-DD, found {_kind(value)}")
+
+
+def _month(value: Any) -> Any:
+    if isinstance(value, str) and _MONTH.match(value):
+        parts = [int(p) for p in value.split("-")]
+        try:
+            dt.date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
+        except ValueError as exc:
+            raise ValueError(f"expected a real date, found {value!r} ({exc})") from None
+        return value
+    raise ValueError(f"expected a month YYYY-MM or a date YYYY-MM-DD, found {_kind(value)}")
+
+
+def _tristate(value: Any) -> Any:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value is None:
+        return "unknown"
+    return value
+
+
+def _url(value: str) -> str:
+    if not _URL.match(value):
+        raise ValueError(f"expected an absolute http(s) URL, found {value!r}")
+    return value
+
+
+def _ident(value: str) -> str:
+    _reject_spoofing(value)
+    if not _ID.match(value) or ".." in value or "//" in value or value.endswith("/"):
+        raise ValueError(f"expected an id of letters, digits and . _ : @ / + -, found {value!r}")
+    return value
+
+
+def _slug(value: str) -> str:
+    _reject_spoofing(value)
+    if len(value) > 120:
+        raise ValueError(f"expected a slug of at most 120 characters, found {len(value)}")
+    if not _SLUG.match(value) or ".." in value:
+        raise ValueError(f"expected a slug of lowercase letters, digits, '.', '_' and '-', found {value!r}")
+    return value
+
+
+def _text(value: str) -> str:
+    _reject_spoofing(value)
+    return unicodedata.normalize("NFC", value)
+
+
+def _line(value: str) -> str:
+    """A one-line text: titles and names end up in <title>, llms.txt and table cells."""
+    if "\n" in value:
+        raise ValueError("expected a single line, found a line break")
+    return _text(value)
+
+
+def _reject_spoofing(value: str) -> None:
+    match = _SPOOF.search(value)
+    if match:
+        raise ValueError(f"expected visible text, found invisible or bidi character U+{ord(match.group()):04X}")
+
+
+def _kind(value: Any) -> str:
+    from .errors import describe
+
+    return describe(value)
+
+
+Date = Annotated[dt.date, BeforeValidator(_date)]
+Month = Annotated[str, AfterValidator(_month)]
+Url = Annotated[str, AfterValidator(_url)]
+Text = Annotated[str, AfterValidator(_text)]
+Line = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_line)]
+Ident = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_ident)]
+Slug = Annotated[str, AfterValidator(_slug)]
+Tokens = Annotated[int, Field(gt=0, le=1_000_000_000)]
+Price = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
+Tristate = Annotated[Literal["yes", "no", "unknown"], BeforeValidator(_tristate)]
+Modality = Literal["text", "image", "audio", "video", "pdf", "file", "embedding"]
+Status = Literal["active", "preview", "alpha", "beta", "deprecated", "retired", "removed-upstream"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Source(Strict):
+    """Where a fact comes from, and when it was checked."""
+
+    name: Line
+    """Who published the data (``OpenAI``, ``models.dev``)."""
+    url: Url | None = None
+    """Page or file the data was read from."""
+    checked: Date | None = None
+    """Date the data was read from that source."""
+    vendor: bool = False
+    """True when the source is the model's own vendor: only then is a price called official."""
+
+
+class Prices(Strict):
+    """Prices in USD per 1M tokens. A missing price is unknown; 0 means free."""
+
+    input: Price | None = None
+    """Input (prompt) tokens."""
+    output: Price | None = None
+    """Output (completion) tokens."""
+    cache_read: Price | None = None
+    """Cached input tokens read."""
+    cache_write: Price | None = None
+    """Input tokens written to the cache."""
+    reasoning: Price | None = None
+    """Reasoning tokens, where billed apart from output."""
+    input_audio: Price | None = None
+    """Audio input tokens."""
+    output_audio: Price | None = None
+    """Audio output tokens."""
+    input_image: Price | None = None
+    """Image input tokens."""
+    output_image: Price | None = None
+    """Image output tokens."""
+
+
+class Tier(Prices):
+    """Prices that apply once the prompt is longer than ``above`` tokens."""
+
+    above: Tokens
+    """Threshold in tokens: these prices apply to prompts longer than this."""
+
+
+class Pricing(Prices):
+    """A price list with optional context tiers and its source."""
+
+    tiers: list[Tier] = []
+    """Context tiers, in increasing order of ``above``."""
+    source: Source | None = None
+    """Where these prices come from; a price block without a source is never called official."""
+
+
+class Limits(Strict):
+    """Token limits. Absent means unknown, never a default."""
+
+    context_window: Tokens | None = None
+    """Total tokens the model accepts (prompt plus output)."""
+    max_input: Tokens | None = None
+    """Largest prompt, where the vendor states one apart from the context window."""
+    max_output: Tokens | None = None
+    """Largest completion."""
+
+
+class Modalities(Strict):
+    """What the model reads and writes. Absent lists are unknown."""
+
+    input: list[Modality] | None = None
+    """Input modalities."""
+    output: list[Modality] | None = None
+    """Output modalities."""
+
+
+class Capabilities(Strict):
+    """Each capability is ``yes``, ``no`` or ``unknown`` (true/false are accepted)."""
+
+    tool_use: Tristate = "unknown"
+    """Function or tool calling."""
+    structured_output: Tristate = "unknown"
+    """JSON schema constrained output."""
+    reasoning: Tristate = "unknown"
+    """Extended thinking or reasoning mode."""
+    vision: Tristate = "unknown"
+    """Image understanding."""
+    computer_use: Tristate = "unknown"
+    """Computer-use tool."""
+    prompt_caching: Tristate = "unknown"
+    """Prompt caching."""
+
+
+class Availability(Strict):
+    """One provider that serves the model, with its own id, limits and prices."""
+
+    provider: Ident
+    """Provider id; must name a file in content/providers/."""
+    model_id: Text
+    """The id this provider uses for the model in API calls."""
+    region: Line | None = None
+    """Region or deployment, where it matters."""
+    context_window: Tokens | None = None
+    """Context window at this provider."""
+    max_output: Tokens | None = None
+    """Max output at this provider."""
+    pricing: Pricing | None = None
+    """Prices at this provider."""
+
+
+class Benchmark(Strict):
+    """A published benchmark result."""
+
+    name: Line
+    """Benchmark name."""
+    score: float
+    """The score, in the unit of ``metric``."""
+    metric: Line
+    """What the score measures (``percent correct``)."""
+    date: Date | None = None
+    """Date of the result."""
+    source_url: Url | None = None
+    """Where the result was published."""
+    variant: Line | None = None
+    """Setting or variant (``high reasoning``)."""
+
+
+class PricePoint(Prices):
+    """Prices as they stood from a date on."""
+
+    date: Date
+    """Date the prices took effect (or were recorded)."""
+    source: Source | None = None
+    """Where this price point comes from."""
+
+
+class Link(Strict):
+    """A titled link."""
+
+    title: Line
+    """Link text."""
+    url: Url
+    """Absolute http(s) URL."""
+
+
+class Model(Strict):
+    """Front matter of ``content/models/<provider>/<model>.md``."""
+
+    id: Ident
+    """The model's immutable identifier, as used in API calls."""
+    slug: Slug | None = None
+    """URL slug; defaults to a slug made from ``id``. Must equal the file name."""
+    title: Line
+    """Display name."""
+    provider: Ident
+    """The vendor's provider id; must name a file in content/providers/."""
+    aliases: list[Ident] = []
+    """Other ids the same model answers to."""
+    family: Line | None = None
+    """Model family (``gpt-4.1``)."""
+    description: Annotated[str, Field(max_length=500), AfterValidator(_line)] | None = None
+    """One or two sentences for search results and meta descriptions."""
+    query_intents: list[Line] = []
+    """Questions a reader or crawler comes to this page with."""
+    release_date: Date | None = None
+    """Public release date."""
+    knowledge_cutoff: Month | None = None
+    """Training data cutoff, YYYY-MM or YYYY-MM-DD."""
+    status: Status = "active"
+    """Lifecycle status."""
+    deprecation_date: Date | None = None
+    """Date the vendor retires or retired the model."""
+    limits: Limits = Limits()
+    """Token limits."""
+    modalities: Modalities = Modalities()
+    """Input and output modalities."""
+    capabilities: Capabilities = Capabilities()
+    """Capabilities, each yes / no / unknown."""
+    pricing: Pricing | None = None
+    """The vendor's price list, per 1M tokens in USD."""
+    availability: list[Availability] = []
+    """Providers that serve this model."""
+    benchmarks: list[Benchmark] = []
+    """Published benchmark results."""
+    price_history: list[PricePoint] = []
+    """Earlier prices, oldest first."""
+    open_weights: bool | None = None
+    """Whether the weights are published."""
+    license: Line | None = None
+    """Licence of the weights or the terms of use."""
+    links: list[Link] = []
+    """Related links (announcement, model card, weights)."""
+    sources: list[Source] = []
+    """Sources of this page's facts."""
+    data_updated: Date
+    """Date the facts on this page were last checked or changed; the sitemap's lastmod."""
+    extra: dict[str, Any] = {}
+    """Free-form data for custom templates. Not validated."""
+
+
+class Provider(Strict):
+    """Front matter of ``content/providers/<provider>.md``."""
+
+    id: Ident
+    """Provider id; must equal the file name."""
+    slug: Slug | None = None
+    """URL slug; defaults to ``id``."""
+    name: Line
+    """Display name, as the provider writes it."""
+    website: Url | None = None
+    """Home page."""
+    docs_url: Url | None = None
+    """API or model documentation."""
+    logo: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*\.(svg|png|webp)$")] | None = None
+    """Logo file, relative to content/providers/ (SVG, PNG or WebP)."""
+    description: Annotated[str, Field(max_length=500), AfterValidator(_line)] | None = None
+    """One or two sentences for search results and meta descriptions."""
+    sources: list[Source] = []
+    """Sources of this page's facts."""
+    data_updated: Date
+    """Date the facts on this page were last checked or changed."""
+    extra: dict[str, Any] = {}
+    """Free-form data for custom templates. Not validated."""
+
+
+def slugify(identifier: str) -> str:
+    """A stable URL slug for an id: lowercase, with '/', ':' and '@' made safe."""
+    text = unicodedata.normalize("NFKC", identifier).lower()
+    text = re.sub(r"[/:@+]+", "--", text)
+    text = re.sub(r"[^a-z0-9._-]+", "-", text).strip("-.")
+    return text or "model"

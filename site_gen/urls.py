@@ -1,0 +1,89 @@
+"""Every output's URL and file path, computed in one place.
+
+Templates never build URLs: they receive the ones made here.  Two things that
+claim the same output file (compared case-insensitively, since macOS and
+Windows file systems fold case) are a hard error naming both.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from .config import SiteConfig
+from .errors import Diagnostic
+
+# Slugs that would shadow a site-wide output or a folder the build owns.
+RESERVED_SLUGS = frozenset({"index", "404", "sitemap", "llms", "llms-full", "robots", "feed", "api",
+                            "assets", "logos", "well-known", "about", "search"})
+
+# Site-wide outputs, by file path inside build/.
+SITE_FILES = ("index.html", "404.html", "llms.txt", "llms/index.md", "sitemap.xml", "robots.txt",
+              ".well-known/llms.txt", "assets/style.css")
+
+
+@dataclass(frozen=True)
+class PageUrls:
+    """Where one page and its markdown mirror live."""
+
+    route_path: str
+    """Site path of the HTML page (``/model/gpt-4.1-mini``)."""
+    canonical_url: str
+    """Absolute URL of the HTML page."""
+    markdown_path: str
+    """Site path of the markdown mirror."""
+    markdown_url: str
+    """Absolute URL of the mirror."""
+    html_file: str
+    """The HTML file inside the output folder, where static hosts serve ``route_path``."""
+    markdown_file: str
+    """The mirror file inside the output folder."""
+    href: str
+    """Root-relative link to the HTML page (works on any host, and locally)."""
+    markdown_href: str
+    """Root-relative link to the mirror."""
+
+
+def route_file(route: str) -> str:
+    """Output file that GitHub Pages, Netlify, Cloudflare Pages and nginx
+    ``try_files $uri $uri.html $uri/index.html`` all serve for ``route``."""
+    if route.endswith("/"):
+        return route.lstrip("/") + "index.html"
+    if route.endswith(".html"):
+        return route.lstrip("/")
+    return route.lstrip("/") + ".html"
+
+
+def page_urls(config: SiteConfig, kind: str, slug: str) -> PageUrls:
+    routes = config.routes
+    route = (routes.model if kind == "model" else routes.provider).replace("{slug}", slug)
+    mirror = (routes.model_markdown if kind == "model" else routes.provider_markdown).replace("{slug}", slug)
+    return PageUrls(route, config.url(route), mirror, config.url(mirror), route_file(route), mirror.lstrip("/"),
+                    config.href(route), config.href(mirror))
+
+
+def fold(path: str) -> str:
+    """The key under which two paths collide on a case-folding, normalising file system."""
+    return unicodedata.normalize("NFC", path).casefold()
+
+
+class OutputPlan:
+    """Claims on output files; the second claim on a path is an error."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, tuple[str, str]] = {}
+        self.problems: list[Diagnostic] = []
+
+    def claim(self, path: str, owner: str, where: Diagnostic | None = None) -> None:
+        key = fold(path)
+        if key in self._owners:
+            first_path, first_owner = self._owners[key]
+            site = Diagnostic(owner, message="")
+            base = where or site
+            self.problems.append(Diagnostic(
+                base.path, base.line, base.col, base.field,
+                f"route collides with {'generated file' if first_owner == 'site' else first_owner}: "
+                f"both write {path}" + (f" (and {first_path})" if first_path != path else ""),
+                "give one of them another slug"))
+            return
+        self._owners[key] = (path, owner)

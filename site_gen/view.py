@@ -1,0 +1,228 @@
+"""One page context per page, read by both the HTML and the markdown template.
+
+Both outputs of a page come from the same context, so they cannot disagree.
+Contexts hold read-only data: the frozen schema objects, URLs computed in
+:mod:`site_gen.urls`, and derived tables (pricing with tier columns,
+availability with provider names).  Rendering a page is a pure function of
+its context and the templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import formats
+from .catalog import Catalog
+from .config import SiteConfig
+from .content import Entry
+from .markdown import demote_headings, to_html
+from .schema import SCHEMA_VERSION, Model, Prices, Pricing, Provider
+from .urls import PageUrls
+
+
+@dataclass(frozen=True)
+class Site:
+    """What every page may read about the site."""
+
+    name: str
+    url: str
+    description: str
+    generated_at: str
+    schema_version: int = SCHEMA_VERSION
+    home_url: str = ""
+    home_href: str = "/"
+    stylesheet: str = "/assets/style.css"
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    """Rows of known prices; one column per context tier, only when tiers exist."""
+
+    columns: list[str]
+    rows: list[tuple[str, list[float | None]]]
+    source: Any = None
+
+    @property
+    def official(self) -> bool:
+        return bool(self.source and self.source.vendor)
+
+
+@dataclass(frozen=True)
+class Page:
+    kind: str
+    content_type: str
+    title: str
+    description: str
+    urls: PageUrls
+    data_updated: dt.date
+    id: str
+    body_html: str
+    body_markdown: str
+    breadcrumbs: list[tuple[str, str]]
+    data: Model | Provider
+    provider: Provider | None = None
+    provider_urls: PageUrls | None = None
+    pricing: PriceTable | None = None
+    availability: list[dict[str, Any]] = field(default_factory=list)
+    query_intents: list[str] = field(default_factory=list)
+    models: list[dict[str, Any]] = field(default_factory=list)
+    served: list[dict[str, Any]] = field(default_factory=list)
+    """For a provider: the catalogue's models it serves, with its own id and prices."""
+    logo_href: str | None = None
+    source_file: str = ""
+
+
+def price_table(pricing: Pricing | None) -> PriceTable | None:
+    if pricing is None:
+        return None
+    tiers = list(pricing.tiers)
+    columns = []
+    if tiers:
+        columns.append(f"Up to {formats.short_tokens(tiers[0].above)} tokens")
+        columns += [f"Above {formats.short_tokens(t.above)} tokens" for t in tiers]
+    rows = []
+    for name, label in formats.PRICE_NAMES.items():
+        values: list[float | None] = [getattr(pricing, name)] + [getattr(t, name) for t in tiers]
+        if any(v is not None for v in values):
+            rows.append((label, values))
+    return PriceTable(columns, rows, pricing.source)
+
+
+def model_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
+    model = entry.data
+    assert isinstance(model, Model)
+    provider_entry = catalog.provider_of(entry)
+    provider = provider_entry.data
+    assert isinstance(provider, Provider)
+    urls = catalog.urls[entry.path]
+    provider_urls = catalog.urls[provider_entry.path]
+    return Page(
+        kind="model",
+        content_type="model-detail-page",
+        title=model.title,
+        description=model.description or _model_description(model, provider),
+        urls=urls,
+        data_updated=model.data_updated,
+        id=model.id,
+        body_html=to_html(entry.body),
+        body_markdown=demote_headings(entry.body),
+        breadcrumbs=[("Home", config.href("/")), (provider.name, provider_urls.href), (model.title, urls.href)],
+        data=model,
+        provider=provider,
+        provider_urls=provider_urls,
+        pricing=price_table(model.pricing),
+        availability=[_availability_row(catalog, row) for row in model.availability],
+        query_intents=list(model.query_intents) or _default_intents(model, provider),
+        source_file=entry.path,
+    )
+
+
+def provider_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
+    provider = entry.data
+    assert isinstance(provider, Provider)
+    urls = catalog.urls[entry.path]
+    models = [model_row(catalog, m) for m in catalog.models_of(provider.id)]
+    description = provider.description or (
+        f"{provider.name}: {len(models)} model{'s' if len(models) != 1 else ''} with context windows, "
+        "prices per 1M tokens and capabilities.")
+    return Page(
+        kind="provider",
+        content_type="provider-detail-page",
+        title=provider.name,
+        description=description,
+        urls=urls,
+        data_updated=provider.data_updated,
+        id=provider.id,
+        body_html=to_html(entry.body),
+        body_markdown=demote_headings(entry.body),
+        breadcrumbs=[("Home", config.href("/")), (provider.name, urls.href)],
+        data=provider,
+        models=models,
+        served=_served_by(catalog, provider.id),
+        logo_href=config.href(logo_path(provider)) if provider.logo else None,
+        source_file=entry.path,
+    )
+
+
+def logo_path(provider: Provider) -> str:
+    """Site path of a provider's logo, copied from content/providers/."""
+    suffix = provider.logo.rsplit(".", 1)[-1] if provider.logo else "svg"
+    return f"/logos/{provider.id}.{suffix}"
+
+
+def _served_by(catalog: Catalog, provider_id: str) -> list[dict[str, Any]]:
+    rows = []
+    for entry in catalog.models:
+        model = entry.data
+        assert isinstance(model, Model)
+        for row in model.availability:
+            if row.provider == provider_id:
+                served = _availability_row(catalog, row)
+                served.update(title=model.title, urls=catalog.urls[entry.path])
+                rows.append(served)
+    return rows
+
+
+def model_row(catalog: Catalog, entry: Entry) -> dict[str, Any]:
+    """A model as one row of a listing table."""
+    model = entry.data
+    assert isinstance(model, Model)
+    pricing: Prices | None = model.pricing
+    return {
+        "title": model.title,
+        "id": model.id,
+        "urls": catalog.urls[entry.path],
+        "provider": catalog.provider_of(entry).data,
+        "release_date": model.release_date,
+        "context_window": model.limits.context_window,
+        "input": pricing.input if pricing else None,
+        "output": pricing.output if pricing else None,
+        "capabilities": [formats.CAPABILITY_NAMES[k] for k, v in model.capabilities if v == "yes"],
+        "status": model.status,
+    }
+
+
+def _availability_row(catalog: Catalog, row: Any) -> dict[str, Any]:
+    entry = catalog.providers[row.provider]
+    pricing = row.pricing
+    return {
+        "provider": entry.data,
+        "provider_urls": catalog.urls[entry.path],
+        "region": row.region,
+        "model_id": row.model_id,
+        "context_window": row.context_window,
+        "max_output": row.max_output,
+        "input": pricing.input if pricing else None,
+        "output": pricing.output if pricing else None,
+        "cache_read": pricing.cache_read if pricing else None,
+        "cache_write": pricing.cache_write if pricing else None,
+        "tiers": len(pricing.tiers) if pricing else 0,
+        "source": pricing.source if pricing else None,
+    }
+
+
+def _model_description(model: Model, provider: Provider) -> str:
+    facts = []
+    if model.limits.context_window:
+        facts.append(f"{formats.short_tokens(model.limits.context_window)} context")
+    if model.pricing and model.pricing.input is not None and model.pricing.output is not None:
+        facts.append(f"{formats.price(model.pricing.input)} input / {formats.price(model.pricing.output)} "
+                     "output per 1M tokens")
+    tail = f": {', '.join(facts)}" if facts else ""
+    return f"{model.title} by {provider.name}{tail}. Limits, prices, capabilities and providers."
+
+
+def _default_intents(model: Model, provider: Provider) -> list[str]:
+    return [
+        f"What does {model.title} cost per 1M input and output tokens?",
+        f"How large is the context window of {model.title}, and how many tokens can it output?",
+        f"Which providers serve {model.title}, and at what price?",
+        f"What is the API model id of {provider.name}'s {model.title}?",
+    ]
+
+
+def site_context(config: SiteConfig, generated_at: str) -> Site:
+    return Site(config.site_name, config.site_url, config.site_description, generated_at,
+                home_url=config.url("/"), home_href=config.href("/"), stylesheet=config.href("/assets/style.css"))

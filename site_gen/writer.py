@@ -1,0 +1,102 @@
+"""Write the site into a staging folder, then swap it in whole.
+
+A failed or killed build leaves the published folder exactly as it was:
+everything is written to ``<output>.tmp-<token>`` beside it, and only a
+complete build replaces ``<output>`` (two renames).  Leftover staging folders
+of killed builds are removed by the next build.  The writer refuses an
+output folder that would hold or overwrite the project itself, and never
+deletes a folder it did not create (it carries a marker file).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+from .errors import Diagnostic, OutputError
+from .urls import fold
+
+MARKER = ".site-gen-output"
+
+
+def check_output_dir(output: Path, protected: dict[str, Path]) -> None:
+    """Refuse ``.``, the project, its content or templates, home, or a parent of any of them."""
+    target = output.resolve()
+    guarded = dict(protected)
+    guarded["the current folder"] = Path.cwd()
+    guarded["your home folder"] = Path.home()
+    for label, path in guarded.items():
+        path = path.resolve()
+        if target == path or target in path.parents:
+            raise OutputError(Diagnostic(str(output), field="output_dir",
+                                         message=f"refusing to write the site into {label} ({path})",
+                                         hint="choose a separate folder such as 'build'"))
+    if target == Path(target.anchor):
+        raise OutputError(Diagnostic(str(output), field="output_dir", message="refusing to write into /"))
+    if target.exists() and not target.is_dir():
+        raise OutputError(Diagnostic(str(output), field="output_dir", message="expected a folder, found a file"))
+    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).exists():
+        raise OutputError(Diagnostic(str(output), field="output_dir",
+                                     message="the folder exists, is not empty, and was not written by site-gen",
+                                     hint="choose another folder, or empty it first; site-gen replaces its output whole"))
+
+
+class StagedOutput:
+    """Collects output files in a staging folder; ``commit()`` publishes them."""
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.staging = output.with_name(f"{output.name}.tmp-{secrets.token_hex(4)}")
+        self._written: dict[str, str] = {}
+        self.bytes_written = 0
+
+    def __enter__(self) -> StagedOutput:
+        clean_stale(self.output)
+        self.staging.mkdir(parents=True)
+        (self.staging / MARKER).write_text("site-gen build output; replaced whole on every build\n")
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if self.staging.exists():  # not committed: the build failed
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def write(self, relative: str, data: str | bytes) -> None:
+        key = fold(relative)
+        if key in self._written:
+            raise OutputError(Diagnostic(relative, message=f"two outputs write the same file: {relative} "
+                                         f"and {self._written[key]}", hint="this is a site-gen bug; please report it"))
+        self._written[key] = relative
+        target = self.staging / relative
+        if self.staging.resolve() not in target.resolve().parents:
+            raise OutputError(Diagnostic(relative, message="output path leaves the output folder"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        target.write_bytes(payload)
+        self.bytes_written += len(payload)
+
+    @property
+    def files(self) -> list[str]:
+        return sorted(self._written.values())
+
+    def commit(self) -> None:
+        old = self.output.with_name(f"{self.output.name}.old-{secrets.token_hex(4)}")
+        had_old = self.output.exists()
+        if had_old:
+            os.replace(self.output, old)
+        os.replace(self.staging, self.output)
+        if had_old:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def clean_stale(output: Path) -> None:
+    """Remove staging and old folders left by killed builds (only ones carrying our marker)."""
+    parent = output.parent
+    if not parent.is_dir():
+        return
+    for candidate in parent.iterdir():
+        name = candidate.name
+        if name.startswith((f"{output.name}.tmp-", f"{output.name}.old-")) and candidate.is_dir() \
+                and not candidate.is_symlink() and (candidate / MARKER).exists():
+            shutil.rmtree(candidate, ignore_errors=True)

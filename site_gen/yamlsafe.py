@@ -1,0 +1,299 @@
+"""A strict YAML loader that keeps the source position of every value.
+
+PyYAML's own constructors are not used: they apply YAML 1.1 rules that turn
+``NO`` into ``False``, ``1:20`` into ``80`` and dates into ``datetime`` objects
+without a position, and they keep the last of two duplicate keys.  Instead we
+read the parser's event stream (libyaml's C parser when available, 3x faster,
+see shared/docs/performance.md) and build plain Python values ourselves:
+
+* scalars resolve by the YAML 1.2 *core* schema (``true/false``, ``null``,
+  decimal/hex/octal ints, floats); everything else, dates included, stays a
+  string so the schema decides what it means;
+* duplicate keys are errors naming both lines;
+* anchors, aliases and explicit tags are rejected (``strict`` policy), so a
+  billion-laughs document fails at its first alias, before any expansion;
+* the ``config`` policy (for mkdocs.yml) honours ``!ENV`` and keeps any other
+  tag, ``!!python/name:`` included, as an inert :class:`Tagged` value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import yaml
+
+from .errors import Diagnostic
+
+try:  # libyaml is optional at install time; fall back to the pure-Python parser.
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+Path_ = tuple[str | int, ...]
+Policy = Literal["strict", "config"]
+
+
+@dataclass(frozen=True)
+class Pos:
+    """Where a value (or a key) starts: 1-based line and column."""
+
+    line: int
+    col: int
+    raw: str | None = None
+    """The plain scalar's source text, kept for hints (``1.10`` read as 1.1)."""
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A tagged node that site_gen does not interpret (``!!python/name:x``)."""
+
+    tag: str
+    value: Any
+
+
+@dataclass
+class Document:
+    """A loaded YAML mapping with the position of every value and key."""
+
+    data: Any
+    positions: dict[Path_, Pos]
+    """Position of the value at each path (the root is ``()``)."""
+    key_positions: dict[Path_, Pos]
+    """Position of the key that names each mapping entry."""
+
+    def pos(self, path: Path_) -> Pos:
+        """Best position for ``path``: the value, else the nearest ancestor."""
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            path = path[:-1]
+        return self.positions.get((), Pos(1, 1))
+
+
+class YAMLProblem(Exception):
+    """A YAML error with a position relative to the parsed text."""
+
+    def __init__(self, line: int, col: int, message: str, hint: str = "", field: str = ""):
+        super().__init__(message)
+        self.line, self.col, self.message, self.hint, self.field = line, col, message, hint, field
+
+    def diagnostic(self, path: str, line_offset: int = 0) -> Diagnostic:
+        return Diagnostic(path, self.line + line_offset, self.col, self.field, self.message, self.hint)
+
+
+_NULL = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_OCT = re.compile(r"0o[0-7]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
+_NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
+_ENV_TAG = "!ENV"
+
+
+def resolve_plain(text: str) -> Any:
+    """Resolve a plain (unquoted) scalar by the YAML 1.2 core schema."""
+    if text in _NULL:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if _INT.match(text):
+        return int(text)
+    if _HEX.match(text):
+        return int(text, 16)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if _NAN.match(text):
+        return float("nan")
+    return text
+
+
+def _pos(event: Any, raw: str | None = None) -> Pos:
+    mark = event.start_mark
+    return Pos(mark.line + 1, mark.column + 1, raw)
+
+
+class _Builder:
+    """Turns a parser event stream into Python values plus positions."""
+
+    def __init__(self, events: Any, policy: Policy):
+        self.events = events
+        self.policy = policy
+        self.positions: dict[Path_, Pos] = {}
+        self.key_positions: dict[Path_, Pos] = {}
+        self.anchors: dict[str, Any] = {}
+
+    def next(self) -> Any:
+        return next(self.events)
+
+    def value(self, event: Any, path: Path_) -> Any:
+        if isinstance(event, yaml.AliasEvent):
+            return self._alias(event)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None and self.policy == "strict":
+            p = _pos(event)
+            raise YAMLProblem(p.line, p.col, f"YAML anchors are not allowed (found '&{anchor}')",
+                              "write the value out in full", _dotted(path))
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!" or tag == "!" and self.policy == "strict":
+            result = self._tagged(event, tag, path)
+        elif isinstance(event, yaml.ScalarEvent):
+            plain = not event.style  # libyaml reports '' for plain, PyYAML None
+            self.positions[path] = _pos(event, event.value if plain else None)
+            result = resolve_plain(event.value) if plain else event.value
+        elif isinstance(event, yaml.MappingStartEvent):
+            result = self._mapping(event, path)
+        elif isinstance(event, yaml.SequenceStartEvent):
+            result = self._sequence(event, path)
+        else:  # pragma: no cover - the parser guarantees one of the above
+            p = _pos(event)
+            raise YAMLProblem(p.line, p.col, f"unexpected YAML event {type(event).__name__}")
+        if anchor is not None:
+            self.anchors[anchor] = result
+        return result
+
+    def _alias(self, event: Any) -> Any:
+        p = _pos(event)
+        if self.policy == "strict":
+            raise YAMLProblem(p.line, p.col, f"YAML aliases are not allowed (found '*{event.anchor}')",
+                              "write the value out in full; aliases allow billion-laughs expansion")
+        if event.anchor not in self.anchors:
+            raise YAMLProblem(p.line, p.col, f"unknown alias '*{event.anchor}'")
+        return self.anchors[event.anchor]  # shared, never copied: no expansion
+
+    def _tagged(self, event: Any, tag: str, path: Path_) -> Any:
+        p = _pos(event)
+        if self.policy == "strict":
+            raise YAMLProblem(p.line, p.col, f"YAML tag not allowed: {tag}",
+                              "remove the tag; content files hold plain values only", _dotted(path))
+        self.positions[path] = p
+        if isinstance(event, yaml.ScalarEvent):
+            inner: Any = event.value
+        elif isinstance(event, yaml.MappingStartEvent):
+            inner = self._mapping(event, path)
+        else:
+            inner = self._sequence(event, path)
+        if tag == _ENV_TAG:
+            return _env_value(inner, p, path)
+        return Tagged(tag, inner)
+
+    def _mapping(self, start: Any, path: Path_) -> dict[str, Any]:
+        self.positions[path] = _pos(start)
+        result: dict[str, Any] = {}
+        while True:
+            event = self.next()
+            if isinstance(event, yaml.MappingEndEvent):
+                return result
+            key = self._key(event, path)
+            kpos = _pos(event)
+            child = path + (key,)
+            if key in result:
+                first = self.key_positions[child]
+                raise YAMLProblem(kpos.line, kpos.col,
+                                  f"duplicate key '{key}' (first defined at line {first.line}, "
+                                  f"col {first.col}; again at line {kpos.line})",
+                                  "remove one of them; YAML would silently keep the last", _dotted(child))
+            self.key_positions[child] = kpos
+            result[key] = self.value(self.next(), child)
+
+    def _key(self, event: Any, path: Path_) -> str:
+        if not isinstance(event, yaml.ScalarEvent):
+            p = _pos(event)
+            raise YAMLProblem(p.line, p.col, "mapping keys must be plain strings, found a "
+                              + ("list" if isinstance(event, yaml.SequenceStartEvent) else "mapping"
+                                 if isinstance(event, yaml.MappingStartEvent) else "alias"),
+                              field=_dotted(path))
+        if event.anchor is not None or event.tag is not None:
+            self.value(event, path)  # raises the anchor/tag error with its position
+        return str(event.value)
+
+    def _sequence(self, start: Any, path: Path_) -> list[Any]:
+        self.positions[path] = _pos(start)
+        result: list[Any] = []
+        while True:
+            event = self.next()
+            if isinstance(event, yaml.SequenceEndEvent):
+                return result
+            result.append(self.value(event, path + (len(result),)))
+
+
+def _env_value(inner: Any, p: Pos, path: Path_) -> Any:
+    """MkDocs' ``!ENV VAR`` / ``!ENV [VAR1, VAR2, default]`` semantics."""
+    names = inner if isinstance(inner, list) else [inner]
+    if not names or not all(isinstance(n, (str, int, float, bool)) or n is None for n in names):
+        raise YAMLProblem(p.line, p.col, "!ENV expects a variable name or a list of names and a default",
+                          "write !ENV NAME or !ENV [NAME, default]", _dotted(path))
+    candidates, default = (names[:-1], names[-1]) if len(names) > 1 else (names, None)
+    for name in candidates:
+        value = os.environ.get(str(name))
+        if value is not None:
+            return resolve_plain(value)
+    return default
+
+
+def _dotted(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+dotted = _dotted
+
+
+def load(text: str, policy: Policy = "strict") -> Document:
+    """Parse one YAML document. Raises :class:`YAMLProblem` with a position."""
+    events = iter(yaml.parse(text, Loader=_Loader))
+    builder = _Builder(events, policy)
+    try:
+        next(events)  # StreamStart
+        first = next(events)
+        if isinstance(first, yaml.StreamEndEvent):
+            return Document(None, {(): Pos(1, 1)}, {})
+        data = builder.value(next(events), ())
+        next(events)  # DocumentEnd
+        extra = next(events)
+        if not isinstance(extra, yaml.StreamEndEvent):
+            p = _pos(extra)
+            raise YAMLProblem(p.line, p.col, "expected a single YAML document, found a second one",
+                              "remove the extra '---' or '...'")
+    except yaml.MarkedYAMLError as exc:
+        raise _from_yaml_error(exc, text) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - reader errors without marks
+        raise YAMLProblem(1, 1, str(exc)) from None
+    return Document(data, builder.positions, builder.key_positions)
+
+
+def _from_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> YAMLProblem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or "invalid YAML"
+    if mark is not None and "cannot start any token" in problem and text[mark.index:mark.index + 1] == "\t":
+        return YAMLProblem(line, col, "a tab cannot start any token",
+                           "indent with spaces; YAML forbids tabs in indentation")
+    message = problem
+    hint = ""
+    if exc.context:
+        ctx = exc.context
+        if exc.context_mark is not None:
+            cm = exc.context_mark
+            what = ctx.removeprefix("while scanning a ").removeprefix("while parsing a ")
+            message = f"{problem}; {what} started at line {cm.line + 1}, col {cm.column + 1}"
+        else:
+            message = f"{problem} ({ctx})"
+    if "mapping values are not allowed" in problem:
+        hint = "quote the value if it contains ': '"
+    elif "quoted scalar" in message:
+        hint = "close the quote"
+    return YAMLProblem(line, col, message, hint)
