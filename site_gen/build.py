@@ -16,7 +16,7 @@ from pathlib import Path
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
 from .content import load_content
-from .errors import Diagnostic, SiteGenError
+from .errors import ContentError, Diagnostic, SiteGenError
 from .formats import stamp
 from .render import DEFAULT_THEME, Renderer
 from .schema import Provider
@@ -27,6 +27,7 @@ from .writer import StagedOutput, check_output_dir
 @dataclass
 class BuildResult:
     pages: int = 0
+    warnings: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     bytes_written: int = 0
     generated_at: str = ""
@@ -37,12 +38,12 @@ def build_time(environ: dict[str, str] | None = None) -> dt.datetime:
     environ = dict(os.environ) if environ is None else environ
     raw = environ.get("SOURCE_DATE_EPOCH")
     if raw is None or raw == "":
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
     if not raw.isdigit() or len(raw) > 12:
         raise SiteGenError(Diagnostic("SOURCE_DATE_EPOCH", field="SOURCE_DATE_EPOCH",
                                       message=f"expected a non-negative integer of seconds, found {raw!r}",
                                       hint="see https://reproducible-builds.org/specs/source-date-epoch/"))
-    return dt.datetime.fromtimestamp(int(raw), dt.timezone.utc)
+    return dt.datetime.fromtimestamp(int(raw), dt.UTC)
 
 
 def load_catalog(config: SiteConfig) -> Catalog:
@@ -87,7 +88,8 @@ def _logo(config: SiteConfig, source_file: str, name: str) -> bytes:
     path = config.content_dir / "providers" / name
     real = path.resolve()
     if config.content_dir.resolve() not in real.parents or not real.is_file():
-        raise SiteGenError(Diagnostic(source_file, field="logo", message=f"logo file not found: content/providers/{name}",
+        raise SiteGenError(Diagnostic(source_file, field="logo",
+                                      message=f"logo file not found: content/providers/{name}",
                                       hint="put the logo beside the provider file"))
     return real.read_bytes()
 
@@ -100,13 +102,19 @@ def _asset(config: SiteConfig, name: str) -> bytes:
     raise SiteGenError(Diagnostic(f"templates/{name}", message="theme asset not found"))
 
 
-def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
+def build(config: SiteConfig, output: Path | None = None, *, write: bool = True, strict: bool = False,
           environ: dict[str, str] | None = None) -> BuildResult:
-    """Validate everything, render every output, then publish it atomically."""
+    """Validate everything, render every output, then publish it atomically.
+
+    With ``strict``, warnings fail the build like errors (nothing is written).
+    """
     stamp_text = stamp(build_time(environ))
     catalog = load_catalog(config)
+    if strict and catalog.warnings:
+        raise ContentError(catalog.warnings)
     site = site_context(config, stamp_text)
-    result = BuildResult(pages=len(catalog.models) + len(catalog.providers), generated_at=stamp_text)
+    result = BuildResult(pages=len(catalog.models) + len(catalog.providers), warnings=catalog.warnings,
+                         generated_at=stamp_text)
     if not write:
         for _ in render_site(config, catalog, site):
             pass

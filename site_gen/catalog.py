@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from .config import SiteConfig
 from .content import Content, Entry
 from .errors import ContentError, Diagnostic
+from .prose import check_context
 from .schema import Model, Pricing
-from .yamlsafe import dotted
 from .urls import RESERVED_SLUGS, SITE_FILES, OutputPlan, PageUrls, page_urls
+from .yamlsafe import dotted
 
 _ID_DATE = re.compile(r"(?<!\d)(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
 
@@ -31,6 +32,8 @@ class Catalog:
     providers: dict[str, Entry]
     urls: dict[str, PageUrls]
     """URLs by entry path."""
+    warnings: list[Diagnostic]
+    """Problems that do not stop the build (they do under --strict)."""
 
     def provider_of(self, model: Entry) -> Entry:
         assert isinstance(model.data, Model)
@@ -46,15 +49,17 @@ def build_catalog(config: SiteConfig, content: Content) -> Catalog:
     providers = _unique_providers(content.providers, problems)
     urls = _plan_urls(config, content, problems)
     _unique_model_ids(content.models, problems)
+    warnings: list[Diagnostic] = []
     for entry in content.models:
         assert isinstance(entry.data, Model)
         _check_references(entry, entry.data, providers, problems)
         _check_limits(entry, entry.data, problems)
         _check_id_date(entry, entry.data, problems)
+        warnings += check_context(entry.path, entry.body, entry.body_line, entry.data.limits.context_window)
     if problems:
         raise ContentError(problems)
     models = sorted(content.models, key=lambda e: (e.data.provider, e.slug))  # type: ignore[union-attr]
-    return Catalog(models, dict(sorted(providers.items())), urls)
+    return Catalog(models, dict(sorted(providers.items())), urls, sorted(warnings))
 
 
 def _key(text: str) -> str:
@@ -156,7 +161,7 @@ def _check_tiers(entry: Entry, pricing: Pricing | None, ctx: int | None, loc: tu
         return
     previous = 0
     for i, tier in enumerate(pricing.tiers):
-        where = loc + ("tiers", i, "above")
+        where = (*loc, "tiers", i, "above")
         field = dotted(where)
         if tier.above <= previous:
             problems.append(_at(entry, field, *where,
@@ -166,7 +171,7 @@ def _check_tiers(entry: Entry, pricing: Pricing | None, ctx: int | None, loc: tu
             problems.append(_at(entry, field, *where,
                                 message=f"expected a threshold below the context window ({ctx:,}), "
                                         f"found {tier.above:,}",
-                                hint="a tier past the context limit can never apply (models.dev#3180)"))
+                                hint="a tier past the context limit can never apply; see models.dev#3180"))
         previous = tier.above
 
 

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
+from . import __version__, reference
 from .build import build
 from .config import load_config
 from .errors import SiteGenError
@@ -27,14 +27,25 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="validate the content and write the site")
     b.add_argument("-o", "--output", help="output folder (default: output_dir from the config)")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
-    sub.add_parser("check", help="validate everything and render every page, writing nothing")
+    b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    c = sub.add_parser("check", help="validate everything and render every page, writing nothing")
+    c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     s = sub.add_parser("schema", help="print the JSON Schema of content front matter")
     s.add_argument("kind", nargs="?", choices=("model", "provider"), default="model")
+    s.add_argument("--markdown", action="store_true", help="print the field reference as markdown tables")
     return parser
+
+
+def _print_warnings(warnings: list) -> None:
+    for warning in warnings:
+        print(warning.format(), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "schema" and args.markdown:
+        print(reference.markdown(), end="")
+        return 0
     if args.command == "schema":
         schema = (Model if args.kind == "model" else Provider).model_json_schema()
         print(json.dumps(schema, indent=2, sort_keys=True))
@@ -43,11 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
         if args.command == "check":
-            result = build(config, write=False)
-            print(f"ok: {result.pages} pages valid, nothing written", file=sys.stderr)
+            result = build(config, write=False, strict=args.strict)
+            _print_warnings(result.warnings)
+            print(f"ok: {result.pages} pages valid, {len(result.warnings)} warnings, nothing written",
+                  file=sys.stderr)
             return 0
         output = Path(args.output) if args.output else None
-        result = build(config, output)
+        result = build(config, output, strict=args.strict)
+        _print_warnings(result.warnings)
     except SiteGenError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic.format(), file=sys.stderr)

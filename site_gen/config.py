@@ -98,7 +98,7 @@ def load_config(config_path: str | Path) -> SiteConfig:
         data = config_path.read_bytes()
     except OSError as exc:
         raise ConfigError(Diagnostic(shown, message=f"cannot read the config file: {exc.strerror}",
-                                     hint="run site-gen from the folder holding mkdocs.yml, or pass --config")) from None
+                                     hint="run site-gen beside mkdocs.yml, or pass --config")) from None
     try:
         text = data.decode("utf-8-sig").replace("\r\n", "\n")
         doc = yamlsafe.load(text, policy="config")
@@ -124,13 +124,13 @@ def _validate(config_path: Path, doc: yamlsafe.Document) -> SiteConfig:
     for key in ("content_dir", "templates_dir", "output_dir"):
         value = options.get(key, _OPTIONS[key])
         if not isinstance(value, str) or not value.strip():
-            c.add(base + (key,), f"expected a folder path, found {describe(value)}")
+            c.add((*base, key), f"expected a folder path, found {describe(value)}")
             value = str(_OPTIONS[key])
         dirs[key] = (root / value)
-    routes = _routes(c, options.get("routes") or {}, base + ("routes",))
+    routes = _routes(c, options.get("routes") or {}, (*base, "routes"))
     for key in sorted(set(options) - set(_OPTIONS)):
         close = difflib.get_close_matches(key, list(_OPTIONS), n=1)
-        c.add(base + (key,), f"unknown option '{key}'",
+        c.add((*base, key), f"unknown option '{key}'",
               f"did you mean '{close[0]}'?" if close else "known options: " + ", ".join(_OPTIONS), key=True)
     if c.problems:
         raise ConfigError(c.problems)
@@ -182,7 +182,7 @@ def _plugin_options(c: _Collector, data: dict[str, Any]) -> tuple[dict[str, Any]
             return {}, loc
         if isinstance(entry, dict) and PLUGIN_NAME in entry:
             options = entry[PLUGIN_NAME]
-            inner = loc + (PLUGIN_NAME,) if loc != ("plugins",) else ("plugins", PLUGIN_NAME)
+            inner = (*loc, PLUGIN_NAME) if loc != ("plugins",) else ("plugins", PLUGIN_NAME)
             if options is None:
                 return {}, inner
             if not isinstance(options, dict):
@@ -202,11 +202,11 @@ def _routes(c: _Collector, value: Any, loc: tuple[Any, ...]) -> Routes:
         pattern = value.get(key, getattr(defaults, key))
         problem = _route_problem(key, pattern)
         if problem:
-            c.add(loc + (key,), problem, "for example " + getattr(defaults, key))
+            c.add((*loc, key), problem, "for example " + getattr(defaults, key))
         chosen[key] = pattern if not problem else getattr(defaults, key)
     for key in sorted(set(value) - set(_ROUTE_KEYS)):
         close = difflib.get_close_matches(key, _ROUTE_KEYS, n=1)
-        c.add(loc + (key,), f"unknown route '{key}'",
+        c.add((*loc, key), f"unknown route '{key}'",
               f"did you mean '{close[0]}'?" if close else "known routes: " + ", ".join(_ROUTE_KEYS), key=True)
     return Routes(**chosen)
 

@@ -103,7 +103,7 @@ def status(value: str) -> str:
 
 def stamp(moment: dt.datetime) -> str:
     """ISO 8601 UTC with milliseconds and ``Z``: ``2026-03-27T06:53:30.752Z``."""
-    utc = moment.astimezone(dt.timezone.utc)
+    utc = moment.astimezone(dt.UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 

@@ -96,7 +96,7 @@ def tidy_blank_lines(text: str) -> str:
     fence = ""
     for line in text.strip("\n").split("\n"):
         match = _FENCE.match(line)
-        if match and (not fence or match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence)):
+        if match and (not fence or (match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence))):
             fence = "" if fence else match.group(1)
         elif not fence and not line.strip() and (not out or not out[-1].strip()):
             continue

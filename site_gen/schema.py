@@ -1,10 +1,10 @@
 """The content schema: what a model or provider file may say, field by field.
 
 Strict by design (shared/docs/architecture.md, habits 3): unknown keys are
-errors, nothing is coerced (``"5"`` is not 5, ``NO`` is not false), every model
-is frozen after loading, and *unknown* (``null`` or absent) is a different value
+errors, nothing is coerced (`"5"` is not 5, `NO` is not false), every model
+is frozen after loading, and *unknown* (`null` or absent) is a different value
 from zero.  The docstring under each field is the content reference: the
-README's field table and ``site-gen schema`` are generated from it.
+README's field table and `site-gen schema` are generated from it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ _SPOOF = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff
 
 
 def _date(value: Any) -> Any:
-    """Dates are written ``YYYY-MM-DD``; anything else is reported, never guessed."""
+    """Dates are written `YYYY-MM-DD`; anything else is reported, never guessed."""
     if isinstance(value, str):
         if not _DATE.match(value):
             raise ValueError(f"expected a date as YYYY-MM-DD, found {value!r}")
@@ -129,7 +129,7 @@ class Source(Strict):
     """Where a fact comes from, and when it was checked."""
 
     name: Line
-    """Who published the data (``OpenAI``, ``models.dev``)."""
+    """Who published the data (`OpenAI`, `models.dev`)."""
     url: Url | None = None
     """Page or file the data was read from."""
     checked: Date | None = None
@@ -162,7 +162,7 @@ class Prices(Strict):
 
 
 class Tier(Prices):
-    """Prices that apply once the prompt is longer than ``above`` tokens."""
+    """Prices that apply once the prompt is longer than `above` tokens."""
 
     above: Tokens
     """Threshold in tokens: these prices apply to prompts longer than this."""
@@ -172,7 +172,7 @@ class Pricing(Prices):
     """A price list with optional context tiers and its source."""
 
     tiers: list[Tier] = []
-    """Context tiers, in increasing order of ``above``."""
+    """Context tiers, in increasing order of `above`."""
     source: Source | None = None
     """Where these prices come from; a price block without a source is never called official."""
 
@@ -198,7 +198,7 @@ class Modalities(Strict):
 
 
 class Capabilities(Strict):
-    """Each capability is ``yes``, ``no`` or ``unknown`` (true/false are accepted)."""
+    """Each capability is `yes`, `no` or `unknown` (true/false are accepted)."""
 
     tool_use: Tristate = "unknown"
     """Function or tool calling."""
@@ -237,15 +237,15 @@ class Benchmark(Strict):
     name: Line
     """Benchmark name."""
     score: float
-    """The score, in the unit of ``metric``."""
+    """The score, in the unit of `metric`."""
     metric: Line
-    """What the score measures (``percent correct``)."""
+    """What the score measures (`percent correct`)."""
     date: Date | None = None
     """Date of the result."""
     source_url: Url | None = None
     """Where the result was published."""
     variant: Line | None = None
-    """Setting or variant (``high reasoning``)."""
+    """Setting or variant (`high reasoning`)."""
 
 
 class PricePoint(Prices):
@@ -267,12 +267,12 @@ class Link(Strict):
 
 
 class Model(Strict):
-    """Front matter of ``content/models/<provider>/<model>.md``."""
+    """Front matter of `content/models/<provider>/<model>.md`."""
 
     id: Ident
     """The model's immutable identifier, as used in API calls."""
     slug: Slug | None = None
-    """URL slug; defaults to a slug made from ``id``. Must equal the file name."""
+    """URL slug; defaults to a slug made from `id`. Must equal the file name."""
     title: Line
     """Display name."""
     provider: Ident
@@ -280,7 +280,7 @@ class Model(Strict):
     aliases: list[Ident] = []
     """Other ids the same model answers to."""
     family: Line | None = None
-    """Model family (``gpt-4.1``)."""
+    """Model family (`gpt-4.1`)."""
     description: Annotated[str, Field(max_length=500), AfterValidator(_line)] | None = None
     """One or two sentences for search results and meta descriptions."""
     query_intents: list[Line] = []
@@ -322,12 +322,12 @@ class Model(Strict):
 
 
 class Provider(Strict):
-    """Front matter of ``content/providers/<provider>.md``."""
+    """Front matter of `content/providers/<provider>.md`."""
 
     id: Ident
     """Provider id; must equal the file name."""
     slug: Slug | None = None
-    """URL slug; defaults to ``id``."""
+    """URL slug; defaults to `id`."""
     name: Line
     """Display name, as the provider writes it."""
     website: Url | None = None

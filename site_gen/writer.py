@@ -40,7 +40,7 @@ def check_output_dir(output: Path, protected: dict[str, Path]) -> None:
     if target.is_dir() and any(target.iterdir()) and not (target / MARKER).exists():
         raise OutputError(Diagnostic(str(output), field="output_dir",
                                      message="the folder exists, is not empty, and was not written by site-gen",
-                                     hint="choose another folder, or empty it first; site-gen replaces its output whole"))
+                                     hint="choose another folder or empty it; site-gen replaces its output whole"))
 
 
 class StagedOutput:

@@ -76,12 +76,19 @@ class Document:
 class YAMLProblem(Exception):
     """A YAML error with a position relative to the parsed text."""
 
-    def __init__(self, line: int, col: int, message: str, hint: str = "", field: str = ""):
+    def __init__(self, line: int, col: int, message: str, hint: str = "", field: str = "",
+                 started: tuple[str, int, int] | None = None):
         super().__init__(message)
         self.line, self.col, self.message, self.hint, self.field = line, col, message, hint, field
+        self.started = started
+        """(what, line, col) of the construct the error is inside, e.g. an unclosed quote."""
 
     def diagnostic(self, path: str, line_offset: int = 0) -> Diagnostic:
-        return Diagnostic(path, self.line + line_offset, self.col, self.field, self.message, self.hint)
+        message = self.message
+        if self.started:
+            what, line, col = self.started
+            message += f"; {what} started at line {line + line_offset}, col {col}"
+        return Diagnostic(path, self.line + line_offset, self.col, self.field, message, self.hint)
 
 
 _NULL = {"", "~", "null", "Null", "NULL"}
@@ -146,7 +153,7 @@ class _Builder:
             raise YAMLProblem(p.line, p.col, f"YAML anchors are not allowed (found '&{anchor}')",
                               "write the value out in full", _dotted(path))
         tag = getattr(event, "tag", None)
-        if tag is not None and tag != "!" or tag == "!" and self.policy == "strict":
+        if (tag is not None and tag != "!") or (tag == "!" and self.policy == "strict"):
             result = self._tagged(event, tag, path)
         elif isinstance(event, yaml.ScalarEvent):
             plain = not event.style  # libyaml reports '' for plain, PyYAML None
@@ -197,7 +204,7 @@ class _Builder:
                 return result
             key = self._key(event, path)
             kpos = _pos(event)
-            child = path + (key,)
+            child = (*path, key)
             if key in result:
                 first = self.key_positions[child]
                 raise YAMLProblem(kpos.line, kpos.col,
@@ -225,7 +232,7 @@ class _Builder:
             event = self.next()
             if isinstance(event, yaml.SequenceEndEvent):
                 return result
-            result.append(self.value(event, path + (len(result),)))
+            result.append(self.value(event, (*path, len(result))))
 
 
 def _env_value(inner: Any, p: Pos, path: Path_) -> Any:
@@ -279,21 +286,19 @@ def _from_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> YAMLProblem:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = exc.problem or "invalid YAML"
-    if mark is not None and "cannot start any token" in problem and text[mark.index:mark.index + 1] == "\t":
-        return YAMLProblem(line, col, "a tab cannot start any token",
-                           "indent with spaces; YAML forbids tabs in indentation")
-    message = problem
+    at_tab = mark is not None and text[mark.index:mark.index + 1] == "\t"
+    if at_tab and "cannot start any token" in problem:
+        problem = "a tab cannot start any token"
+    started = None
+    cm = exc.context_mark
+    if exc.context and cm is not None and mark is not None and (cm.line, cm.column) != (mark.line, mark.column):
+        what = exc.context.removeprefix("while scanning a ").removeprefix("while parsing a ")
+        started = (what, cm.line + 1, cm.column + 1)
     hint = ""
-    if exc.context:
-        ctx = exc.context
-        if exc.context_mark is not None:
-            cm = exc.context_mark
-            what = ctx.removeprefix("while scanning a ").removeprefix("while parsing a ")
-            message = f"{problem}; {what} started at line {cm.line + 1}, col {cm.column + 1}"
-        else:
-            message = f"{problem} ({ctx})"
     if "mapping values are not allowed" in problem:
         hint = "quote the value if it contains ': '"
-    elif "quoted scalar" in message:
+    elif at_tab or "tab" in problem:
+        hint = "indent with spaces; YAML forbids tabs in indentation"
+    elif started and "quoted scalar" in started[0]:
         hint = "close the quote"
-    return YAMLProblem(line, col, message, hint)
+    return YAMLProblem(line, col, problem, hint, started=started)

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# One entry point for setting up and running site_gen on a fresh machine.
+#
+#   bash scripts/dev.sh build   set up Python deps, build the bundled catalogue into build/
+#   bash scripts/dev.sh serve   set up, then serve with live reload on http://127.0.0.1:8000
+#   bash scripts/dev.sh test    set up everything (Python, Node validators, Debian chromium), run all tests
+#   bash scripts/dev.sh golden  regenerate the golden output tree of the test fixture site
+#
+# Every install step is here, so a clean clone needs nothing else: Python
+# packages go into .venv, npm tools into node_modules, chromium via apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+
+setup_python() {
+  local extras="$1" stamp=".venv/.site-gen-installed-$1"
+  if [ ! -x "$PY" ]; then
+    python3 -m venv .venv
+  fi
+  local want
+  want="$(sha256sum pyproject.toml | cut -c1-16)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$PY" -m pip install --quiet --disable-pip-version-check -e ".[$extras]"
+    echo "$want" > "$stamp"
+  fi
+}
+
+setup_node() {
+  if [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+setup_browser() {
+  if command -v chromium >/dev/null 2>&1; then
+    return
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "chromium is missing; install it with: sudo apt-get install -y chromium" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
+case "${1:-}" in
+  build)
+    setup_python test
+    "$PY" -m site_gen build
+    ;;
+  serve)
+    setup_python test
+    "$PY" -m site_gen serve
+    ;;
+  test)
+    setup_python test
+    setup_node
+    setup_browser
+    "$PY" -m ruff check site_gen tests
+    "$PY" -m pytest
+    ;;
+  golden)
+    setup_python test
+    "$PY" tests/regen_golden.py
+    ;;
+  *)
+    sed -n '2,9p' "$0" >&2
+    exit 2
+    ;;
+esac

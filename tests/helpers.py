@@ -1,0 +1,64 @@
+"""Shared test helpers: copy a fixture site, run the real CLI, snapshot trees."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_gen.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURE_SITE = FIXTURES / "site"
+SHARED = ROOT.parent / "shared"
+EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def problems(self) -> list[str]:
+        return [line for line in self.err.splitlines() if not line.startswith("site-gen: ")]
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Run ``site-gen`` in-process (same code path as the console script)."""
+    env = {"SOURCE_DATE_EPOCH": EPOCH, **(env or {})}
+    saved_env = {k: os.environ.get(k) for k in env}
+    saved_cwd = Path.cwd()
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.update(env)
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                code = int(exc.code or 0)
+    finally:
+        os.chdir(saved_cwd)
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def copy_site(dest: Path, source: Path = FIXTURE_SITE) -> Path:
+    shutil.copytree(source, dest, symlinks=True)
+    return dest
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by relative path, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

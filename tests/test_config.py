@@ -1,0 +1,79 @@
+"""mkdocs.yml is read without MkDocs; every config problem is reported at once with its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from site_gen.config import load_config
+from site_gen.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mkdocs.yml"
+    path.write_text(text)
+    return path
+
+
+def test_reads_real_world_mkdocs_yml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SG_SITE_URL", "https://docs.example.com/catalogue/")
+    config = load_config(write(tmp_path, """\
+site_name: Docs
+site_url: !ENV [SG_SITE_URL, "https://fallback.example/"]
+theme:
+  name: material
+markdown_extensions:
+  - pymdownx.superfences:
+      custom_fences:
+        - name: mermaid
+          format: !!python/name:pymdownx.superfences.fence_code_format
+plugins:
+  - search
+  - site_gen:
+      output_dir: public
+      routes: {model: "/models/{slug}/"}
+"""))
+    assert config.site_url == "https://docs.example.com/catalogue/"
+    assert config.output_dir == tmp_path / "public"
+    assert config.routes.model == "/models/{slug}/"
+    assert config.url("/model/x") == "https://docs.example.com/catalogue/model/x"
+    assert config.href("/model/x") == "/catalogue/model/x"
+
+
+def test_bare_origin_gets_its_slash(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "site_name: a\nsite_url: https://x.example\n")).site_url == "https://x.example/"
+
+
+def test_all_problems_at_once_with_lines(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, """\
+site_url: localhost:8000/docs
+plugins:
+  - site_gen:
+      output_dri: out
+      routes:
+        model: model/{slug}
+        modle: /x/{slug}
+"""))
+    assert [d.format() for d in info.value.diagnostics] == [
+        f"{tmp_path}/mkdocs.yml:1:1: 'site_name' is required (add 'site_name: ...' to the top level)",
+        f"{tmp_path}/mkdocs.yml:1:11: site_url: expected an absolute http(s) URL such as https://example.com/, "
+        "found 'localhost:8000/docs' (canonical URLs, the sitemap and llms.txt need the full public address)",
+        f"{tmp_path}/mkdocs.yml:4:7: plugins[0].site_gen.output_dri: unknown option 'output_dri' "
+        "(did you mean 'output_dir'?)",
+        f"{tmp_path}/mkdocs.yml:6:16: plugins[0].site_gen.routes.model: expected a path starting with '/' "
+        "containing {slug} once, found 'model/{slug}' (for example /model/{slug})",
+        f"{tmp_path}/mkdocs.yml:7:9: plugins[0].site_gen.routes.modle: unknown route 'modle' "
+        "(did you mean 'model'?)",
+    ]
+
+
+def test_site_url_with_path_needs_trailing_slash(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="expected a URL ending in '/'"):
+        load_config(write(tmp_path, "site_name: a\nsite_url: https://x.example/docs\n"))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the config file"):
+        load_config(tmp_path / "nope.yml")

@@ -1,0 +1,32 @@
+"""Prose that contradicts the numbers is flagged (PipeLLM's overview said 1M, its metadata 128K)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from site_gen.prose import context_claims
+from tests.helpers import copy_site, run_cli, snapshot
+
+
+def test_context_claims() -> None:
+    text = "It has a 1 million token context.\nA context window of up to 128K tokens.\nIt costs $1."
+    assert context_claims(text) == [(0, 1_000_000), (1, 128_000)]
+
+
+def test_contradiction_warns_and_fails_under_strict(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "s")
+    assert run_cli("build", cwd=site).code == 0
+    before = snapshot(site / "build")
+    page = site / "content/models/google/gemini-2.5-pro.md"
+    page.write_text(page.read_text() + "\nIts 128K-token context suits short chats.\n")
+    expected = ("content/models/google/gemini-2.5-pro.md:63:1: body: warning: the prose states a context window "
+                "of 128,000 tokens, but limits.context_window is 1,048,576 (correct the prose or the number)")
+
+    strict = run_cli("build", "--strict", cwd=site)
+    assert strict.code == 1
+    assert strict.problems == [expected]
+    assert snapshot(site / "build") == before
+
+    lenient = run_cli("build", cwd=site)
+    assert lenient.code == 0
+    assert expected in lenient.err.splitlines()
