@@ -9,6 +9,7 @@ release date).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -52,14 +53,22 @@ def build_catalog(config: SiteConfig, content: Content) -> Catalog:
     warnings: list[Diagnostic] = []
     for entry in content.models:
         assert isinstance(entry.data, Model)
-        _check_references(entry, entry.data, providers, problems)
-        _check_limits(entry, entry.data, problems)
-        _check_id_date(entry, entry.data, problems)
+        problems += check_model(entry, providers)
         warnings += check_context(entry.path, entry.body, entry.body_line, entry.data.limits.context_window)
     if problems:
         raise ContentError(problems)
     models = sorted(content.models, key=lambda e: (e.data.provider, e.slug))  # type: ignore[union-attr]
     return Catalog(models, dict(sorted(providers.items())), urls, sorted(warnings))
+
+
+def check_model(entry: Entry, providers: dict[str, Entry] | set[str]) -> list[Diagnostic]:
+    """The cross-field rules of one model: references, limits, tiers, the date in its id."""
+    assert isinstance(entry.data, Model)
+    problems: list[Diagnostic] = []
+    _check_references(entry, entry.data, providers, problems)
+    _check_limits(entry, entry.data, problems)
+    _check_id_date(entry, entry.data, problems)
+    return problems
 
 
 def _key(text: str) -> str:
@@ -86,19 +95,24 @@ def _unique_providers(entries: list[Entry], problems: list[Diagnostic]) -> dict[
 
 
 def _unique_model_ids(entries: list[Entry], problems: list[Diagnostic]) -> None:
-    """Ids and aliases share one namespace, compared ignoring case and Unicode form."""
-    seen: dict[str, tuple[Entry, str]] = {}
+    """Ids and aliases share one namespace per provider, compared ignoring case and Unicode form.
+
+    Model ids are unique within a provider (as in each provider's API); two
+    providers may list the same id for different offerings, so the catalogue
+    key is ``<provider>/<id>``.
+    """
+    seen: dict[tuple[str, str], tuple[Entry, str]] = {}
     for entry in entries:
         assert isinstance(entry.data, Model)
         names = [("id", ("id",), entry.data.id)]
         names += [("aliases", ("aliases", i), a) for i, a in enumerate(entry.data.aliases)]
         for field, loc, name in names:
-            key = _key(name)
+            key = (entry.data.provider, _key(name))
             if key in seen and seen[key][0] is not entry:
                 other, other_field = seen[key]
                 problems.append(_at(entry, field if field == "id" else f"aliases[{loc[1]}]", *loc,
                                     message=f"'{name}' is already the {other_field} of {other.path}",
-                                    hint="ids and aliases are unique across the catalogue, ignoring case"))
+                                    hint="ids and aliases are unique within a provider, ignoring case"))
             elif key not in seen:
                 seen[key] = (entry, "id" if field == "id" else "alias")
 
@@ -125,7 +139,8 @@ def _plan_urls(config: SiteConfig, content: Content, problems: list[Diagnostic])
     return urls
 
 
-def _check_references(entry: Entry, model: Model, providers: dict[str, Entry], problems: list[Diagnostic]) -> None:
+def _check_references(entry: Entry, model: Model, providers: dict[str, Entry] | set[str],
+                      problems: list[Diagnostic]) -> None:
     known = ", ".join(sorted(providers)[:8]) + (" ..." if len(providers) > 8 else "")
     if model.provider not in providers:
         problems.append(_at(entry, "provider", "provider", message=f"unknown provider '{model.provider}'",
@@ -175,17 +190,24 @@ def _check_tiers(entry: Entry, pricing: Pricing | None, ctx: int | None, loc: tu
         previous = tier.above
 
 
+# A date in an id is the vendor's snapshot date. Vendors publish a snapshot on that day or some days
+# later (Anthropic's claude-haiku-4-5-20251001 was released on 2025-10-15), never before it.
+SNAPSHOT_TO_RELEASE = dt.timedelta(days=60)
+
+
 def _check_id_date(entry: Entry, model: Model, problems: list[Diagnostic]) -> None:
     match = _ID_DATE.search(model.id)
     if not match:
         return
-    embedded = f"{match.group(1)}-{match.group(2)}-{match.group(3)}"
+    try:
+        embedded = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return
     if model.release_date is None:
         problems.append(_at(entry, "release_date", "id", message=f"missing, while the id embeds {embedded}",
                             hint=f"add 'release_date: {embedded}' if that is the release date"))
-    elif model.release_date.isoformat() != embedded:
+    elif not embedded <= model.release_date <= embedded + SNAPSHOT_TO_RELEASE:
         problems.append(_at(entry, "release_date", "release_date",
-                            message=f"expected {embedded} (the date in the id '{model.id}'), "
-                                    f"found {model.release_date.isoformat()}",
+                            message=f"expected {embedded} or up to 60 days later (the date in the id "
+                                    f"'{model.id}'), found {model.release_date.isoformat()}",
                             hint="fix whichever of the two is wrong"))
-

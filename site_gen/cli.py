@@ -30,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     c = sub.add_parser("check", help="validate everything and render every page, writing nothing")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    i = sub.add_parser("import", help="import upstream catalogue data into content/")
+    i.add_argument("source", choices=("models-dev", "litellm", "genai-prices", "models-dev-history"))
+    i.add_argument("path", help="the upstream data: a folder (models-dev, genai-prices) or a file")
+    i.add_argument("--checked", help="date the data was read (default: the date in PROVENANCE.md beside it)")
     s = sub.add_parser("schema", help="print the JSON Schema of content front matter")
     s.add_argument("kind", nargs="?", choices=("model", "provider"), default="model")
     s.add_argument("--markdown", action="store_true", help="print the field reference as markdown tables")
@@ -39,6 +43,20 @@ def _parser() -> argparse.ArgumentParser:
 def _print_warnings(warnings: list) -> None:
     for warning in warnings:
         print(warning.format(), file=sys.stderr)
+
+
+def _import(config: object, args: argparse.Namespace) -> int:
+    from .importers import run_import
+
+    result = run_import(config, args.source, Path(args.path), args.checked)  # type: ignore[arg-type]
+    for line in sorted(result.report.lines):
+        print(line.format(), file=sys.stderr)
+    counts = result.counts
+    print(f"import {args.source}: {counts['models']} model pages ({counts['written']} written, "
+          f"{counts['unchanged']} unchanged, {counts['rejected']} rejected), {counts['providers']} providers, "
+          f"{counts['removed_upstream']} removed upstream; {result.report.rejected} upstream entries rejected",
+          file=sys.stderr)
+    return 1 if result.report.rejected else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         config = load_config(args.config)
+        if args.command == "import":
+            return _import(config, args)
         if args.command == "check":
             result = build(config, write=False, strict=args.strict)
             _print_warnings(result.warnings)

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from . import frontmatter
+from . import frontmatter, overrides
 from .diagnose import from_validation_error
 from .errors import ContentError, Diagnostic
 from .schema import Model, Provider, slugify
@@ -86,7 +86,7 @@ def _discover(content_dir: Path, root: Path, problems: list[Diagnostic]) -> list
     real_root = content_dir.resolve()
     found: list[tuple[Kind, Path]] = []
     for folder, dirs, files in os.walk(content_dir):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))  # _upstream/ holds import snapshots
         here = Path(folder)
         for name in list(dirs):
             if (here / name).is_symlink() and not _inside((here / name).resolve(), real_root):
@@ -133,13 +133,14 @@ def _load(kind: Kind, file: Path, root: Path) -> Entry:
     except OSError as exc:
         raise _Invalid([Diagnostic(shown, message=f"cannot read file: {exc.strerror}")]) from None
     schema: type[BaseModel] = Model if kind == "model" else Provider
+    document = overrides.apply(source.front)
     try:
-        data = schema.model_validate(source.front.data)
+        data = schema.model_validate(document.data)
     except ValidationError as exc:
-        raise _Invalid(from_validation_error(exc, schema, shown, source.front)) from None
+        raise _Invalid(from_validation_error(exc, schema, shown, document)) from None
     assert isinstance(data, (Model, Provider))
     slug = data.slug or (slugify(data.id) if kind == "model" else data.id.lower())
-    entry = Entry(kind, shown, data, source.body, source.body_line, source.front, slug)
+    entry = Entry(kind, shown, data, source.body, source.body_line, document, slug)
     _check_location(entry, file)
     return entry
 

@@ -107,7 +107,29 @@ def stamp(moment: dt.datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
+FIELD_NAMES = {
+    "limits.context_window": "Context window",
+    "limits.max_output": "Max output",
+    "knowledge_cutoff": "Knowledge cutoff",
+    "pricing.input": "Input price",
+    "pricing.output": "Output price",
+    "pricing.cache_read": "Cache read price",
+    "pricing.cache_write": "Cache write price",
+    "pricing.tiers": "Context tiers",
+}
+
+
+def fact(value: object, field: str) -> str:
+    """A sourced value, formatted for the field it belongs to."""
+    if field.startswith("pricing.") and field != "pricing.tiers" and isinstance(value, (int, float)):
+        return price(float(value))
+    if field.startswith("limits.") and isinstance(value, int):
+        return tokens(value)
+    return UNKNOWN if value is None else str(value)
+
+
 FILTERS = {
+    "fact": fact,
     "tokens": tokens,
     "short_tokens": short_tokens,
     "price": price,

@@ -52,7 +52,8 @@ class Renderer:
         self.env.filters.update({"md": markdown.inline, "cell": markdown.cell, "md_url": markdown.link_url,
                                  "yaml_str": _yaml_str})
         self.env.globals.update({"capability_names": formats.CAPABILITY_NAMES,
-                                 "price_names": formats.PRICE_NAMES})
+                                 "price_names": formats.PRICE_NAMES,
+                                 "field_names": formats.FIELD_NAMES})
 
     def render(self, template: str, source_file: str, **context: Any) -> str:
         """Render ``template``; errors become a RenderError located in the template."""

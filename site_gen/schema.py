@@ -20,7 +20,7 @@ SCHEMA_VERSION = 1
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _MONTH = re.compile(r"\d{4}-\d{2}(-\d{2})?\Z")
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+-]*\Z")
+_ID = re.compile(r"[A-Za-z0-9~@][A-Za-z0-9._:@/+~-]*\Z")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 _URL = re.compile(r"https?://[^\s/?#]+[^\s]*\Z", re.IGNORECASE)
 _SPOOF = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -70,7 +70,7 @@ def _url(value: str) -> str:
 def _ident(value: str) -> str:
     _reject_spoofing(value)
     if not _ID.match(value) or ".." in value or "//" in value or value.endswith("/"):
-        raise ValueError(f"expected an id of letters, digits and . _ : @ / + -, found {value!r}")
+        raise ValueError(f"expected an id of letters, digits and . _ : @ / + ~ -, found {value!r}")
     return value
 
 
@@ -238,14 +238,20 @@ class Benchmark(Strict):
     """Benchmark name."""
     score: float
     """The score, in the unit of `metric`."""
-    metric: Line
-    """What the score measures (`percent correct`)."""
+    metric: Line | None = None
+    """What the score measures (`percent correct`); unknown when the source does not say."""
     date: Date | None = None
     """Date of the result."""
     source_url: Url | None = None
     """Where the result was published."""
     variant: Line | None = None
     """Setting or variant (`high reasoning`)."""
+    dataset: Line | None = None
+    """Dataset or split (`public`)."""
+    harness: Line | None = None
+    """Evaluation harness or agent scaffold."""
+    version: Line | None = None
+    """Benchmark version."""
 
 
 class PricePoint(Prices):
@@ -255,6 +261,26 @@ class PricePoint(Prices):
     """Date the prices took effect (or were recorded)."""
     source: Source | None = None
     """Where this price point comes from."""
+
+
+class SourcedValue(Strict):
+    """One source's value for a field."""
+
+    source: Line
+    """Source name, as listed in `sources`."""
+    value: str | int | float | None
+    """The value that source gives (null: the source says nothing)."""
+
+
+class Discrepancy(Strict):
+    """A field on which the sources disagree; pages show every value with its source."""
+
+    field: Line
+    """Field path (`limits.context_window`)."""
+    values: Annotated[list[SourcedValue], Field(min_length=2)]
+    """Each source's value."""
+    note: Line | None = None
+    """Editorial note on which value to trust, if known."""
 
 
 class Link(Strict):
@@ -273,8 +299,8 @@ class Model(Strict):
     """The model's immutable identifier, as used in API calls."""
     slug: Slug | None = None
     """URL slug; defaults to a slug made from `id`. Must equal the file name."""
-    title: Line
-    """Display name."""
+    title: Line | None = None
+    """Display name; unknown when no source gives one (pages then show the id)."""
     provider: Ident
     """The vendor's provider id; must name a file in content/providers/."""
     aliases: list[Ident] = []
@@ -315,8 +341,17 @@ class Model(Strict):
     """Related links (announcement, model card, weights)."""
     sources: list[Source] = []
     """Sources of this page's facts."""
+    provenance: dict[str, Line] = {}
+    """Which source (by name) each imported field or group came from."""
+    discrepancies: list[Discrepancy] = []
+    """Fields on which the sources disagree."""
+    upstream_removed: Date | None = None
+    """Date an import found this model gone from its upstream source."""
     data_updated: Date
     """Date the facts on this page were last checked or changed; the sitemap's lastmod."""
+    overrides: dict[str, Any] = {}
+    """Editorial corrections that win over imported values, merged into this file's fields before validation
+    and kept by re-imports."""
     extra: dict[str, Any] = {}
     """Free-form data for custom templates. Not validated."""
 
@@ -342,6 +377,8 @@ class Provider(Strict):
     """Sources of this page's facts."""
     data_updated: Date
     """Date the facts on this page were last checked or changed."""
+    overrides: dict[str, Any] = {}
+    """Editorial corrections that win over imported values; kept by re-imports."""
     extra: dict[str, Any] = {}
     """Free-form data for custom templates. Not validated."""
 
@@ -349,6 +386,6 @@ class Provider(Strict):
 def slugify(identifier: str) -> str:
     """A stable URL slug for an id: lowercase, with '/', ':' and '@' made safe."""
     text = unicodedata.normalize("NFKC", identifier).lower()
-    text = re.sub(r"[/:@+]+", "--", text)
+    text = re.sub(r"[/:@+~]+", "--", text)
     text = re.sub(r"[^a-z0-9._-]+", "-", text).strip("-.")
     return text or "model"

@@ -74,6 +74,11 @@ class Page:
     source_file: str = ""
 
 
+def display_name(model: Model) -> str:
+    """The model's title, or its id when no source gives a display name (never an invented name)."""
+    return model.title or model.id
+
+
 def price_table(pricing: Pricing | None) -> PriceTable | None:
     if pricing is None:
         return None
@@ -101,14 +106,14 @@ def model_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
     return Page(
         kind="model",
         content_type="model-detail-page",
-        title=model.title,
+        title=display_name(model),
         description=model.description or _model_description(model, provider),
         urls=urls,
         data_updated=model.data_updated,
         id=model.id,
         body_html=to_html(entry.body),
         body_markdown=demote_headings(entry.body),
-        breadcrumbs=[("Home", config.href("/")), (provider.name, provider_urls.href), (model.title, urls.href)],
+        breadcrumbs=[("Home", config.href("/")), (provider.name, provider_urls.href), (display_name(model), urls.href)],
         data=model,
         provider=provider,
         provider_urls=provider_urls,
@@ -160,7 +165,7 @@ def _served_by(catalog: Catalog, provider_id: str) -> list[dict[str, Any]]:
         for row in model.availability:
             if row.provider == provider_id:
                 served = _availability_row(catalog, row)
-                served.update(title=model.title, urls=catalog.urls[entry.path])
+                served.update(title=display_name(model), urls=catalog.urls[entry.path])
                 rows.append(served)
     return rows
 
@@ -171,7 +176,7 @@ def model_row(catalog: Catalog, entry: Entry) -> dict[str, Any]:
     assert isinstance(model, Model)
     pricing: Prices | None = model.pricing
     return {
-        "title": model.title,
+        "title": display_name(model),
         "id": model.id,
         "urls": catalog.urls[entry.path],
         "provider": catalog.provider_of(entry).data,
@@ -211,15 +216,15 @@ def _model_description(model: Model, provider: Provider) -> str:
         facts.append(f"{formats.price(model.pricing.input)} input / {formats.price(model.pricing.output)} "
                      "output per 1M tokens")
     tail = f": {', '.join(facts)}" if facts else ""
-    return f"{model.title} by {provider.name}{tail}. Limits, prices, capabilities and providers."
+    return f"{display_name(model)} by {provider.name}{tail}. Limits, prices, capabilities and providers."
 
 
 def _default_intents(model: Model, provider: Provider) -> list[str]:
     return [
-        f"What does {model.title} cost per 1M input and output tokens?",
-        f"How large is the context window of {model.title}, and how many tokens can it output?",
-        f"Which providers serve {model.title}, and at what price?",
-        f"What is the API model id of {provider.name}'s {model.title}?",
+        f"What does {display_name(model)} cost per 1M input and output tokens?",
+        f"How large is the context window of {display_name(model)}, and how many tokens can it output?",
+        f"Which providers serve {display_name(model)}, and at what price?",
+        f"What is the API model id of {provider.name}'s {display_name(model)}?",
     ]
 
 

@@ -202,4 +202,4 @@ def test_schema_command_prints_json_schema(tmp_path: Path) -> None:
     result = run_cli("schema", cwd=tmp_path)
     schema = json.loads(result.out)
     assert schema["additionalProperties"] is False
-    assert {"id", "title", "provider", "data_updated"} <= set(schema["required"])
+    assert set(schema["required"]) == {"id", "provider", "data_updated"}
