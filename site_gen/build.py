@@ -20,7 +20,7 @@ from .errors import ContentError, Diagnostic, SiteGenError
 from .formats import stamp
 from .render import DEFAULT_THEME, Renderer
 from .schema import Provider
-from .view import Page, Site, logo_path, model_page, model_row, provider_page, site_context
+from .view import Page, Site, logo_path, model_page, model_row, provider_page, site_context, static_page
 from .writer import StagedOutput, check_output_dir
 
 
@@ -58,6 +58,8 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site) -> Iterator[tu
         yield from _page_outputs(renderer, site, provider_page(config, catalog, entry))
     for entry in catalog.models:
         yield from _page_outputs(renderer, site, model_page(config, catalog, entry))
+    for entry in catalog.pages:
+        yield from _page_outputs(renderer, site, static_page(config, catalog, entry))
     rows = [model_row(catalog, e) for e in catalog.models]
     providers = [(e.data, catalog.urls[e.path], len(catalog.models_of(e.data.id)))
                  for e in catalog.providers.values()]
@@ -112,8 +114,9 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
     catalog = load_catalog(config)
     if strict and catalog.warnings:
         raise ContentError(catalog.warnings)
-    site = site_context(config, stamp_text)
-    result = BuildResult(pages=len(catalog.models) + len(catalog.providers), warnings=catalog.warnings,
+    about = next((catalog.urls[e.path].href for e in catalog.pages if e.data.id == "about"), None)
+    site = site_context(config, stamp_text, about)
+    result = BuildResult(pages=len(catalog.models) + len(catalog.providers) + len(catalog.pages), warnings=catalog.warnings,
                          generated_at=stamp_text)
     if not write:
         for _ in render_site(config, catalog, site):

@@ -33,6 +33,8 @@ class Catalog:
     providers: dict[str, Entry]
     urls: dict[str, PageUrls]
     """URLs by entry path."""
+    pages: list[Entry]
+    """Static pages from content/pages/."""
     warnings: list[Diagnostic]
     """Problems that do not stop the build (they do under --strict)."""
 
@@ -58,7 +60,7 @@ def build_catalog(config: SiteConfig, content: Content) -> Catalog:
     if problems:
         raise ContentError(problems)
     models = sorted(content.models, key=lambda e: (e.data.provider, e.slug))  # type: ignore[union-attr]
-    return Catalog(models, dict(sorted(providers.items())), urls, sorted(warnings))
+    return Catalog(models, dict(sorted(providers.items())), urls, content.pages, sorted(warnings))
 
 
 def check_model(entry: Entry, providers: dict[str, Entry] | set[str]) -> list[Diagnostic]:
@@ -122,11 +124,11 @@ def _plan_urls(config: SiteConfig, content: Content, problems: list[Diagnostic])
     for path in SITE_FILES:
         plan.claim(path, "site")
     urls: dict[str, PageUrls] = {}
-    for entry in content.providers + content.models:
-        field = "slug" if entry.data.slug else "id"
+    for entry in content.providers + content.models + content.pages:
+        field = "slug" if getattr(entry.data, "slug", None) else "id"
         line, col = entry.pos(field)
         where = Diagnostic(entry.path, line, col, field)
-        if entry.slug in RESERVED_SLUGS:
+        if entry.slug in RESERVED_SLUGS and entry.kind != "page":
             problems.append(Diagnostic(entry.path, line, col, field,
                                        f"route collides with generated file: slug '{entry.slug}' is reserved",
                                        "set another 'slug'"))

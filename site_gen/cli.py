@@ -52,7 +52,7 @@ def _import(config: object, args: argparse.Namespace) -> int:
     for line in sorted(result.report.lines):
         print(line.format(), file=sys.stderr)
     counts = result.counts
-    print(f"import {args.source}: {counts['models']} model pages ({counts['written']} written, "
+    print(f"site-gen: import {args.source}: {counts['models']} model pages ({counts['written']} written, "
           f"{counts['unchanged']} unchanged, {counts['rejected']} rejected), {counts['providers']} providers, "
           f"{counts['removed_upstream']} removed upstream; {result.report.rejected} upstream entries rejected",
           file=sys.stderr)

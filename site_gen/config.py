@@ -36,6 +36,10 @@ class Routes:
     """Path of a model's markdown mirror."""
     provider_markdown: str = "/llms/providers/{slug}.md"
     """Path of a provider's markdown mirror."""
+    page: str = "/{slug}"
+    """Route of a page from content/pages/."""
+    page_markdown: str = "/llms/pages/{slug}.md"
+    """Path of a page's markdown mirror."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class SiteConfig:
     """Absolute http(s) base URL ending in '/'; every canonical URL starts with it."""
     site_description: str
     """One-line summary of the site."""
+    copyright: str
+    """MkDocs' `copyright`: the footer's credit line (data sources and licences)."""
     content_dir: Path
     """Folder of content files (``content``)."""
     templates_dir: Path
@@ -78,7 +84,7 @@ _OPTIONS = {
     "output_dir": "build",
     "routes": None,
 }
-_ROUTE_KEYS = ("model", "provider", "model_markdown", "provider_markdown")
+_ROUTE_KEYS = ("model", "provider", "page", "model_markdown", "provider_markdown", "page_markdown")
 
 
 class _Collector:
@@ -118,6 +124,7 @@ def _validate(config_path: Path, doc: yamlsafe.Document) -> SiteConfig:
     site_name = _string(c, data, "site_name", required=True)
     site_url = _site_url(c, data)
     description = _string(c, data, "site_description", required=False) or ""
+    copyright_text = _string(c, data, "copyright", required=False) or ""
     options, base = _plugin_options(c, data)
     root = config_path.parent
     dirs = {}
@@ -134,7 +141,7 @@ def _validate(config_path: Path, doc: yamlsafe.Document) -> SiteConfig:
               f"did you mean '{close[0]}'?" if close else "known options: " + ", ".join(_OPTIONS), key=True)
     if c.problems:
         raise ConfigError(c.problems)
-    return SiteConfig(config_path, site_name, site_url, description, dirs["content_dir"],
+    return SiteConfig(config_path, site_name, site_url, description, copyright_text, dirs["content_dir"],
                       dirs["templates_dir"], dirs["output_dir"], routes)
 
 

@@ -17,10 +17,12 @@ from pydantic import BaseModel, ValidationError
 from . import frontmatter, overrides
 from .diagnose import from_validation_error
 from .errors import ContentError, Diagnostic
-from .schema import Model, Provider, slugify
+from .schema import Model, Provider, StaticPage, slugify
+
+SCHEMAS: dict[str, type[BaseModel]] = {"model": Model, "provider": Provider, "page": StaticPage}
 from .yamlsafe import Document
 
-Kind = Literal["model", "provider"]
+Kind = Literal["model", "provider", "page"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Entry:
     kind: Kind
     path: str
     """Path shown in messages, relative to the project folder."""
-    data: Model | Provider
+    data: Model | Provider | StaticPage
     body: str
     """Markdown prose after the front matter."""
     body_line: int
@@ -47,13 +49,13 @@ class Entry:
 class Content:
     models: list[Entry]
     providers: list[Entry]
+    pages: list[Entry]
 
 
 def load_content(content_dir: Path, root: Path) -> Content:
     """Parse and validate every content file. Raises ContentError with all problems."""
     problems: list[Diagnostic] = []
-    models: list[Entry] = []
-    providers: list[Entry] = []
+    found: dict[str, list[Entry]] = {"model": [], "provider": [], "page": []}
     if not content_dir.is_dir():
         raise ContentError(Diagnostic(_show(content_dir, root), message="content folder not found",
                                       hint="create it, or set plugins.site_gen.content_dir in mkdocs.yml"))
@@ -63,10 +65,10 @@ def load_content(content_dir: Path, root: Path) -> Content:
         except _Invalid as invalid:
             problems.extend(invalid.diagnostics)
             continue
-        (models if kind == "model" else providers).append(entry)
+        found[kind].append(entry)
     if problems:
         raise ContentError(problems)
-    return Content(sorted(models, key=lambda e: e.path), sorted(providers, key=lambda e: e.path))
+    return Content(*(sorted(found[k], key=lambda e: e.path) for k in ("model", "provider", "page")))
 
 
 class _Invalid(Exception):
@@ -106,7 +108,7 @@ def _discover(content_dir: Path, root: Path, problems: list[Diagnostic]) -> list
                 problems.append(Diagnostic(
                     _show(file, root), message="unexpected content file location",
                     hint="models go in content/models/<provider>/<model>.md, "
-                         "providers in content/providers/<provider>.md"))
+                         "providers in content/providers/<provider>.md, pages in content/pages/<page>.md"))
                 continue
             found.append((kind, file))
     return found
@@ -121,6 +123,8 @@ def _kind_of(parts: tuple[str, ...]) -> Kind | None:
         return "model"
     if len(parts) == 2 and parts[0] == "providers":
         return "provider"
+    if len(parts) == 2 and parts[0] == "pages":
+        return "page"
     return None
 
 
@@ -132,14 +136,15 @@ def _load(kind: Kind, file: Path, root: Path) -> Entry:
         raise _Invalid([exc.diagnostic]) from None
     except OSError as exc:
         raise _Invalid([Diagnostic(shown, message=f"cannot read file: {exc.strerror}")]) from None
-    schema: type[BaseModel] = Model if kind == "model" else Provider
+    schema: type[BaseModel] = SCHEMAS[kind]
     document = overrides.apply(source.front)
     try:
         data = schema.model_validate(document.data)
     except ValidationError as exc:
         raise _Invalid(from_validation_error(exc, schema, shown, document)) from None
-    assert isinstance(data, (Model, Provider))
-    slug = data.slug or (slugify(data.id) if kind == "model" else data.id.lower())
+    assert isinstance(data, (Model, Provider, StaticPage))
+    slug = data.id if isinstance(data, StaticPage) else data.slug or (
+        slugify(data.id) if kind == "model" else data.id.lower())
     entry = Entry(kind, shown, data, source.body, source.body_line, document, slug)
     _check_location(entry, file)
     return entry
@@ -149,9 +154,10 @@ def _check_location(entry: Entry, file: Path) -> None:
     """The file name is the slug, and a model's folder is its provider: one place per page."""
     problems = []
     expected = entry.slug if entry.kind == "model" else entry.data.id
+    has_slug = getattr(entry.data, "slug", None) is not None
     if file.stem != expected:
-        line, col = entry.pos("slug") if entry.data.slug else entry.pos("id")
-        problems.append(Diagnostic(entry.path, line, col, "slug" if entry.data.slug else "id",
+        line, col = entry.pos("slug") if has_slug else entry.pos("id")
+        problems.append(Diagnostic(entry.path, line, col, "slug" if has_slug else "id",
                                    f"expected the file to be named {expected}.md, found {file.name}",
                                    f"rename the file to {expected}.md"))
     if isinstance(entry.data, Model) and file.parent.name != entry.data.provider:

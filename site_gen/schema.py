@@ -383,6 +383,21 @@ class Provider(Strict):
     """Free-form data for custom templates. Not validated."""
 
 
+class StaticPage(Strict):
+    """Front matter of `content/pages/<page>.md`: an about page, a methodology note."""
+
+    id: Slug
+    """Page id; must equal the file name; the page is served at `/<id>`."""
+    title: Line
+    """Page title."""
+    description: Annotated[str, Field(max_length=500), AfterValidator(_line)] | None = None
+    """One or two sentences for search results and meta descriptions."""
+    data_updated: Date
+    """Date the page was last changed."""
+    extra: dict[str, Any] = {}
+    """Free-form data for custom templates. Not validated."""
+
+
 def slugify(identifier: str) -> str:
     """A stable URL slug for an id: lowercase, with '/', ':' and '@' made safe."""
     text = unicodedata.normalize("NFKC", identifier).lower()

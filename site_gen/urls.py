@@ -55,9 +55,8 @@ def route_file(route: str) -> str:
 
 
 def page_urls(config: SiteConfig, kind: str, slug: str) -> PageUrls:
-    routes = config.routes
-    route = (routes.model if kind == "model" else routes.provider).replace("{slug}", slug)
-    mirror = (routes.model_markdown if kind == "model" else routes.provider_markdown).replace("{slug}", slug)
+    route = getattr(config.routes, kind).replace("{slug}", slug)
+    mirror = getattr(config.routes, f"{kind}_markdown").replace("{slug}", slug)
     return PageUrls(route, config.url(route), mirror, config.url(mirror), route_file(route), mirror.lstrip("/"),
                     config.href(route), config.href(mirror))
 

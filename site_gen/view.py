@@ -18,7 +18,7 @@ from .catalog import Catalog
 from .config import SiteConfig
 from .content import Entry
 from .markdown import demote_headings, to_html
-from .schema import SCHEMA_VERSION, Model, Prices, Pricing, Provider
+from .schema import SCHEMA_VERSION, Model, Prices, Pricing, Provider, StaticPage
 from .urls import PageUrls
 
 
@@ -33,6 +33,8 @@ class Site:
     schema_version: int = SCHEMA_VERSION
     home_url: str = ""
     home_href: str = "/"
+    copyright: str = ""
+    about_href: str | None = None
     stylesheet: str = "/assets/style.css"
 
 
@@ -61,7 +63,7 @@ class Page:
     body_html: str
     body_markdown: str
     breadcrumbs: list[tuple[str, str]]
-    data: Model | Provider
+    data: Model | Provider | StaticPage
     provider: Provider | None = None
     provider_urls: PageUrls | None = None
     pricing: PriceTable | None = None
@@ -228,6 +230,18 @@ def _default_intents(model: Model, provider: Provider) -> list[str]:
     ]
 
 
-def site_context(config: SiteConfig, generated_at: str) -> Site:
+def static_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
+    page = entry.data
+    assert isinstance(page, StaticPage)
+    urls = catalog.urls[entry.path]
+    return Page(kind="page", content_type="page", title=page.title, description=page.description or page.title,
+                urls=urls, data_updated=page.data_updated, id=page.id, body_html=to_html(entry.body, under=1),
+                body_markdown=demote_headings(entry.body, under=1),
+                breadcrumbs=[("Home", config.href("/")), (page.title, urls.href)], data=page,
+                source_file=entry.path)
+
+
+def site_context(config: SiteConfig, generated_at: str, about_href: str | None = None) -> Site:
     return Site(config.site_name, config.site_url, config.site_description, generated_at,
-                home_url=config.url("/"), home_href=config.href("/"), stylesheet=config.href("/assets/style.css"))
+                home_url=config.url("/"), home_href=config.href("/"), stylesheet=config.href("/assets/style.css"),
+                copyright=config.copyright, about_href=about_href)

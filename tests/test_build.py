@@ -41,7 +41,7 @@ def front(path: Path) -> tuple[dict, str]:
 def test_every_page_has_both_outputs(fixture_build: Path) -> None:
     config = load_config(FIXTURE_SITE / "mkdocs.yml")
     catalog = load_catalog(config)
-    assert len(catalog.urls) == 5
+    assert len(catalog.urls) == 6
     for page in catalog.urls.values():
         assert (fixture_build / page.html_file).is_file()
         assert (fixture_build / page.markdown_file).is_file()
@@ -62,9 +62,9 @@ def test_mirror_frontmatter_contract(fixture_build: Path) -> None:
         route_file = data["route_path"].lstrip("/") + ".html"
         assert (fixture_build / route_file).is_file()
         source, page = by_mirror[mirror.relative_to(fixture_build).as_posix()]
-        entry = next(e for e in [*catalog.models, *catalog.providers.values()] if e.path == source)
+        entry = next(e for e in [*catalog.models, *catalog.providers.values(), *catalog.pages] if e.path == source)
         assert data["id"] == entry.data.id
-        assert data["title"] == (entry.data.title if entry.kind == "model" else entry.data.name)
+        assert data["title"] == (entry.data.name if entry.kind == "provider" else entry.data.title)
         assert data["data_updated"] == entry.data.data_updated.isoformat()
         assert data["route_path"] == page.route_path
 

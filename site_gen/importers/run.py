@@ -91,7 +91,7 @@ def merge_all(config: SiteConfig, report: Report, progress: bool | None = None) 
         written.add(path)
         counts[write_page(path, _shown(path, config), _model_front(record), "model", provider_ids, report,
                           record.files[0])] += 1
-    counts["removed_upstream"] = _mark_removed(config, written, snaps, provider_ids, report)
+    counts["removed_upstream"] = _mark_removed(config, written, snaps, records, report)
     counts["models"] = len(records)
     counts["providers"] = len(providers)
     report.counts = counts
@@ -174,9 +174,15 @@ def _bare_provider(pid: str, name: str, source: dict[str, Any], file: str, logo:
     return front
 
 
-def _mark_removed(config: SiteConfig, written: set[Path], snaps: dict[str, Any], provider_ids: set[str],
-                  report: Report) -> int:
-    """Imported pages whose model vanished upstream are marked, never deleted."""
+def _mark_removed(config: SiteConfig, written: set[Path], snaps: dict[str, Any],
+                  records: dict[tuple[str, str], canonical.Record], report: Report) -> int:
+    """Imported pages whose model vanished upstream are marked, never deleted.
+
+    A page whose model is now held by another page (a source imported later
+    showed it to be a provider's copy of a lab model) was merged, not removed:
+    its file goes, and the report says where its data went.
+    """
+    holders = enrich.index(records)
     main = snaps["models-dev"]
     if not main:
         return 0
@@ -192,6 +198,11 @@ def _mark_removed(config: SiteConfig, written: set[Path], snaps: dict[str, Any],
             continue
         data = source.front.data
         if not data.get("provenance") or f"{data.get('provider')}/{data.get('id')}" in rejected:
+            continue
+        holder = holders.get(enrich.fold((str(data.get("provider")), str(data.get("id")))))
+        if holder is not None and not data.get("overrides") and not source.body.strip():
+            path.unlink()
+            report.note(_shown(path, config), "id", f"merged into content/models/{holder.provider}/{holder.slug}.md")
             continue
         count += 1
         report.note(_shown(path, config), "upstream_removed", "no longer in any upstream source; page kept")
