@@ -116,8 +116,8 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
         raise ContentError(catalog.warnings)
     about = next((catalog.urls[e.path].href for e in catalog.pages if e.data.id == "about"), None)
     site = site_context(config, stamp_text, about)
-    result = BuildResult(pages=len(catalog.models) + len(catalog.providers) + len(catalog.pages), warnings=catalog.warnings,
-                         generated_at=stamp_text)
+    pages = len(catalog.models) + len(catalog.providers) + len(catalog.pages)
+    result = BuildResult(pages=pages, warnings=catalog.warnings, generated_at=stamp_text)
     if not write:
         for _ in render_site(config, catalog, site):
             pass

@@ -18,9 +18,9 @@ from . import frontmatter, overrides
 from .diagnose import from_validation_error
 from .errors import ContentError, Diagnostic
 from .schema import Model, Provider, StaticPage, slugify
+from .yamlsafe import Document
 
 SCHEMAS: dict[str, type[BaseModel]] = {"model": Model, "provider": Provider, "page": StaticPage}
-from .yamlsafe import Document
 
 Kind = Literal["model", "provider", "page"]
 

@@ -37,7 +37,8 @@ def test_import_reports_bad_upstream_and_writes_good_entries(site: Path) -> None
     first = import_all(site)[0]
     assert first.code == 1
     assert first.problems == [
-        "providers/badco/models/broken.toml: -: rejected: malformed TOML: Illegal character '\\n' (at line 1, column 15)",
+        "providers/badco/models/broken.toml: -: rejected: malformed TOML: "
+        "Illegal character '\\n' (at line 1, column 15)",
         "providers/badco/models/far-tier.toml: cost.tiers[0].tier.size: rejected: tier at 256,000 tokens is beyond "
         "the context limit (128,000)",
         "providers/badco/models/good.toml: mystery_flag: note: unknown field, ignored",
