@@ -34,3 +34,12 @@ def vnu_jar() -> Path:
     jar = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
     require_tool(jar if shutil.which("java") else None, "the Nu HTML checker (vnu-jar) with Java")
     return jar
+
+
+@pytest.fixture(scope="session")
+def bundled_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled catalogue (content/ of this repo), built once per session."""
+    out = tmp_path_factory.mktemp("bundled") / "build"
+    result = run_cli("build", "-o", str(out), cwd=ROOT)
+    assert result.code == 0, result.err
+    return out

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, run_cli
 
 
 def vnu_errors(jar: Path, folder: Path) -> list[str]:
@@ -28,8 +27,5 @@ def test_fixture_site_has_no_html_errors(fixture_build: Path, vnu_jar: Path) -> 
 
 
 @pytest.mark.slow
-def test_bundled_catalogue_has_no_html_errors(tmp_path: Path, vnu_jar: Path) -> None:
-    out = tmp_path / "build"
-    result = run_cli("build", "-o", str(out), cwd=ROOT)
-    assert result.code == 0, result.err
-    assert vnu_errors(vnu_jar, out) == []
+def test_bundled_catalogue_has_no_html_errors(bundled_build: Path, vnu_jar: Path) -> None:
+    assert vnu_errors(vnu_jar, bundled_build) == []
