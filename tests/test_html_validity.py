@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 
-
 def vnu_errors(jar: Path, folder: Path) -> list[str]:
     pages = sorted(folder.rglob("*.html"))
     assert pages, f"no HTML files under {folder}: vnu would pass an empty folder silently"
