@@ -33,16 +33,18 @@ setup_node() {
   fi
 }
 
-setup_browser() {
-  if command -v chromium >/dev/null 2>&1; then
-    return
-  fi
+setup_system() {
+  # Debian packages the tests drive: chromium (browser tests), nginx-light (the emitted nginx config).
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+  [ ${#missing[@]} -eq 0 ] && return
   if [ "$(id -u)" != 0 ]; then
-    echo "chromium is missing; install it with: sudo apt-get install -y chromium" >&2
+    echo "missing: ${missing[*]}; install with: sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 case "${1:-}" in
@@ -57,7 +59,7 @@ case "${1:-}" in
   test)
     setup_python test
     setup_node
-    setup_browser
+    setup_system
     "$PY" -m ruff check site_gen tests
     "$PY" -m pytest
     ;;

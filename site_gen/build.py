@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import hostconfig, sitewide
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
 from .content import load_content
@@ -20,8 +20,20 @@ from .errors import ContentError, Diagnostic, SiteGenError
 from .formats import stamp
 from .render import DEFAULT_THEME, Renderer
 from .schema import Provider
-from .view import Page, Site, logo_path, model_page, model_row, provider_page, site_context, static_page
-from .writer import StagedOutput, check_output_dir
+from .view import (
+    Page,
+    Site,
+    index_page,
+    logo_path,
+    model_page,
+    not_found_page,
+    provider_page,
+    site_context,
+    static_page,
+)
+from .writer import MemoryOutput, StagedOutput, check_output_dir
+
+Output = StagedOutput | MemoryOutput
 
 
 @dataclass
@@ -31,6 +43,8 @@ class BuildResult:
     files: list[str] = field(default_factory=list)
     bytes_written: int = 0
     generated_at: str = ""
+    llms_files: list[tuple[str, int, int]] = field(default_factory=list)
+    """(path, bytes, estimated tokens) of each llms file."""
 
 
 def build_time(environ: dict[str, str] | None = None) -> dt.datetime:
@@ -51,39 +65,44 @@ def load_catalog(config: SiteConfig) -> Catalog:
     return build_catalog(config, content)
 
 
-def render_site(config: SiteConfig, catalog: Catalog, site: Site) -> Iterator[tuple[str, str | bytes]]:
-    """Every output file as (path inside the output folder, contents), in a stable order."""
+def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: Output) -> dict[str, str]:
+    """Write every output file into ``out`` in a stable order; returns the llms files for the summary."""
     renderer = Renderer(config.templates_dir, config.root)
     for entry in sorted(catalog.providers.values(), key=lambda e: e.path):
-        yield from _page_outputs(renderer, site, provider_page(config, catalog, entry))
+        _write_page(out, renderer, site, provider_page(config, catalog, entry))
     for entry in catalog.models:
-        yield from _page_outputs(renderer, site, model_page(config, catalog, entry))
+        _write_page(out, renderer, site, model_page(config, catalog, entry))
     for entry in catalog.pages:
-        yield from _page_outputs(renderer, site, static_page(config, catalog, entry))
-    rows = [model_row(catalog, e) for e in catalog.models]
-    providers = [(e.data, catalog.urls[e.path], len(catalog.models_of(e.data.id)))
-                 for e in catalog.providers.values()]
-    home = {"title": config.site_name, "description": config.site_description or config.site_name,
-            "rows": rows, "providers": providers, "urls": None, "breadcrumbs": [], "data_updated": _latest(catalog)}
-    yield "index.html", renderer.render("index.html", "index", site=site, page=home)
-    yield "404.html", renderer.render("404.html", "404", site=site,
-                                      page={"title": "Page not found", "description": "This page does not exist.",
-                                            "urls": None, "breadcrumbs": [], "data_updated": None})
-    yield "assets/style.css", _asset(config, "assets/style.css")
+        _write_page(out, renderer, site, static_page(config, catalog, entry))
+    _write_page(out, renderer, site, index_page(config, catalog))
+    out.write("404.html", renderer.render("404.html", "404", site=site, page=not_found_page()))
+    for path, data in _assets(config):
+        out.write(path, data)
     for entry in catalog.providers.values():
         provider = entry.data
         if isinstance(provider, Provider) and provider.logo:
-            yield logo_path(provider).lstrip("/"), _logo(config, entry.path, provider.logo)
+            out.write(logo_path(provider).lstrip("/"), _logo(config, entry.path, provider.logo))
+    llms_files: dict[str, str] = {}
+    for path, text in sitewide.llms_files(config, catalog):
+        out.write(path, text)
+        llms_files[path] = text
+    for path, text in sitewide.llms_full_files(config, catalog, out.read, config.llms_full_max_bytes):
+        out.write(path, text)
+        llms_files[path] = text
+    for path, text in sitewide.sitemap_files(config, catalog):
+        out.write(path, text)
+    out.write("robots.txt", sitewide.robots(config))
+    out.write("feed.xml", sitewide.feed(config, catalog, site))
+    for path, text in sitewide.api_files(config, catalog, site):
+        out.write(path, text)
+    out.write("_headers", hostconfig.headers(config, catalog))
+    out.write("nginx-site-gen.conf", hostconfig.nginx(config))
+    return llms_files
 
 
-def _page_outputs(renderer: Renderer, site: Site, page: Page) -> Iterator[tuple[str, str]]:
-    yield page.urls.html_file, renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
-    yield page.urls.markdown_file, renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)
-
-
-def _latest(catalog: Catalog) -> dt.date | None:
-    dates = [e.data.data_updated for e in catalog.models] + [e.data.data_updated for e in catalog.providers.values()]
-    return max(dates) if dates else None
+def _write_page(out: Output, renderer: Renderer, site: Site, page: Page) -> None:
+    out.write(page.urls.html_file, renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page))
+    out.write(page.urls.markdown_file, renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page))
 
 
 def _logo(config: SiteConfig, source_file: str, name: str) -> bytes:
@@ -96,12 +115,18 @@ def _logo(config: SiteConfig, source_file: str, name: str) -> bytes:
     return real.read_bytes()
 
 
-def _asset(config: SiteConfig, name: str) -> bytes:
-    for base in (config.templates_dir, DEFAULT_THEME):
-        path = base / name
-        if path.is_file():
-            return path.read_bytes()
-    raise SiteGenError(Diagnostic(f"templates/{name}", message="theme asset not found"))
+def _assets(config: SiteConfig) -> list[tuple[str, bytes]]:
+    """Theme assets: the site's own templates/assets/ files win over the default theme's, file by file."""
+    found: dict[str, bytes] = {}
+    for base in (DEFAULT_THEME, config.templates_dir):
+        folder = base / "assets"
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    found["assets/" + path.relative_to(folder).as_posix()] = path.read_bytes()
+    if "assets/style.css" not in found:
+        raise SiteGenError(Diagnostic("templates/assets/style.css", message="theme asset not found"))
+    return sorted(found.items())
 
 
 def build(config: SiteConfig, output: Path | None = None, *, write: bool = True, strict: bool = False,
@@ -119,15 +144,15 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
     pages = len(catalog.models) + len(catalog.providers) + len(catalog.pages)
     result = BuildResult(pages=pages, warnings=catalog.warnings, generated_at=stamp_text)
     if not write:
-        for _ in render_site(config, catalog, site):
-            pass
+        memory = MemoryOutput()
+        result.llms_files = sitewide.size_report(render_site(config, catalog, site, memory))
+        result.files, result.bytes_written = memory.files, memory.bytes_written
         return result
     output = output or config.output_dir
     check_output_dir(output, {"the project folder": config.root, "the content folder": config.content_dir,
                               "the templates folder": config.templates_dir})
     with StagedOutput(output) as staged:
-        for path, data in render_site(config, catalog, site):
-            staged.write(path, data)
+        result.llms_files = sitewide.size_report(render_site(config, catalog, site, staged))
         staged.commit()
         result.files, result.bytes_written = staged.files, staged.bytes_written
     return result

@@ -10,6 +10,7 @@ release date).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ _ID_DATE = re.compile(r"(?<!\d)(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(
 
 
 @dataclass(frozen=True)
-class Catalog:
+class Catalog:  # frozen, but with cached derived views
     """The validated catalogue, sorted, with every page's URLs."""
 
     models: list[Entry]
@@ -43,7 +44,20 @@ class Catalog:
         return self.providers[model.data.provider]
 
     def models_of(self, provider_id: str) -> list[Entry]:
-        return [m for m in self.models if isinstance(m.data, Model) and m.data.provider == provider_id]
+        return self._by_provider.get(provider_id, [])
+
+    @functools.cached_property
+    def _by_provider(self) -> dict[str, list[Entry]]:
+        out: dict[str, list[Entry]] = {}
+        for entry in self.models:
+            out.setdefault(entry.data.provider, []).append(entry)  # type: ignore[union-attr]
+        return out
+
+    @functools.cached_property
+    def data_updated(self) -> dt.date:
+        """The newest data date in the catalogue: the date of the data as a whole."""
+        entries = [*self.models, *self.providers.values(), *self.pages]
+        return max(e.data.data_updated for e in entries) if entries else dt.date(1970, 1, 1)
 
 
 def build_catalog(config: SiteConfig, content: Content) -> Catalog:

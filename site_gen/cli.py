@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", help="output folder (default: output_dir from the config)")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    b.add_argument("-v", "--verbose", action="store_true", help="list every llms file with its size")
     c = sub.add_parser("check", help="validate everything and render every page, writing nothing")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     i = sub.add_parser("import", help="import upstream catalogue data into content/")
@@ -90,6 +91,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if not args.quiet:
         elapsed = time.perf_counter() - started
+        _print_llms_sizes(result.llms_files, args.verbose)
         print(f"built {result.pages} pages ({len(result.files)} files, {result.bytes_written / 1e6:.1f} MB) "
               f"into {output or config.output_dir} in {elapsed:.2f} s", file=sys.stderr)
     return 0
+
+
+def _print_llms_sizes(files: list[tuple[str, int, int]], verbose: bool) -> None:
+    """Size and estimated tokens (site_gen.tokens) of the llms files: all with --verbose, else the main ones."""
+    main = [f for f in files if "/" not in f[0] or f[0].startswith(".well-known")]
+    rest = sorted((f for f in files if f not in main), key=lambda f: -f[1])
+    shown = main + (rest if verbose else rest[:5])
+    print(f"{'llms file':<48} {'bytes':>12} {'~tokens':>10}", file=sys.stderr)
+    for path, size, tokens in shown:
+        print(f"{path:<48} {size:>12,} {tokens:>10,}", file=sys.stderr)
+    if len(shown) < len(files):
+        hidden = [f for f in rest if f not in shown]
+        print(f"... and {len(hidden)} more ({sum(f[1] for f in hidden):,} bytes, "
+              f"~{sum(f[2] for f in hidden):,} tokens); --verbose lists them", file=sys.stderr)

@@ -64,6 +64,8 @@ class SiteConfig:
     """Folder the build writes (``build``)."""
     routes: Routes
     """URL patterns of pages and mirrors."""
+    llms_full_max_bytes: int = 10_000_000
+    """The site-wide llms-full.txt is written only while it stays under this size (per-provider ones always)."""
 
     @property
     def root(self) -> Path:
@@ -83,6 +85,7 @@ _OPTIONS = {
     "templates_dir": "templates",
     "output_dir": "build",
     "routes": None,
+    "llms_full_max_bytes": 10_000_000,
 }
 _ROUTE_KEYS = ("model", "provider", "page", "model_markdown", "provider_markdown", "page_markdown")
 
@@ -135,6 +138,10 @@ def _validate(config_path: Path, doc: yamlsafe.Document) -> SiteConfig:
             value = str(_OPTIONS[key])
         dirs[key] = (root / value)
     routes = _routes(c, options.get("routes") or {}, (*base, "routes"))
+    full_max = options.get("llms_full_max_bytes", _OPTIONS["llms_full_max_bytes"])
+    if isinstance(full_max, bool) or not isinstance(full_max, int) or full_max < 0:
+        c.add((*base, "llms_full_max_bytes"), f"expected a whole number of bytes, found {describe(full_max)}")
+        full_max = 10_000_000
     for key in sorted(set(options) - set(_OPTIONS)):
         close = difflib.get_close_matches(key, list(_OPTIONS), n=1)
         c.add((*base, key), f"unknown option '{key}'",
@@ -142,7 +149,7 @@ def _validate(config_path: Path, doc: yamlsafe.Document) -> SiteConfig:
     if c.problems:
         raise ConfigError(c.problems)
     return SiteConfig(config_path, site_name, site_url, description, copyright_text, dirs["content_dir"],
-                      dirs["templates_dir"], dirs["output_dir"], routes)
+                      dirs["templates_dir"], dirs["output_dir"], routes, full_max)
 
 
 def _string(c: _Collector, data: dict[str, Any], key: str, required: bool) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from . import formats, markdown
+from . import formats, jsonld, markdown
 from .errors import Diagnostic, RenderError
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
@@ -53,7 +53,8 @@ class Renderer:
                                  "yaml_str": _yaml_str})
         self.env.globals.update({"capability_names": formats.CAPABILITY_NAMES,
                                  "price_names": formats.PRICE_NAMES,
-                                 "field_names": formats.FIELD_NAMES})
+                                 "field_names": formats.FIELD_NAMES,
+                                 "jsonld": jsonld.graph})
 
     def render(self, template: str, source_file: str, **context: Any) -> str:
         """Render ``template``; errors become a RenderError located in the template."""

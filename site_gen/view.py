@@ -35,6 +35,7 @@ class Site:
     home_href: str = "/"
     copyright: str = ""
     about_href: str | None = None
+    og_image: str = ""
     stylesheet: str = "/assets/style.css"
 
 
@@ -63,7 +64,8 @@ class Page:
     body_html: str
     body_markdown: str
     breadcrumbs: list[tuple[str, str]]
-    data: Model | Provider | StaticPage
+    """(label, root-relative link) from the home page to this one."""
+    data: Model | Provider | StaticPage | None
     provider: Provider | None = None
     provider_urls: PageUrls | None = None
     pricing: PriceTable | None = None
@@ -73,6 +75,12 @@ class Page:
     served: list[dict[str, Any]] = field(default_factory=list)
     """For a provider: the catalogue's models it serves, with its own id and prices."""
     logo_href: str | None = None
+    breadcrumb_urls: list[tuple[str, str]] = field(default_factory=list)
+    """The breadcrumbs with absolute URLs, for structured data."""
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    """For the index page: every model as a listing row."""
+    provider_rows: list[dict[str, Any]] = field(default_factory=list)
+    """For the index page: every provider with its model count."""
     source_file: str = ""
 
 
@@ -116,6 +124,8 @@ def model_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
         body_html=to_html(entry.body),
         body_markdown=demote_headings(entry.body),
         breadcrumbs=[("Home", config.href("/")), (provider.name, provider_urls.href), (display_name(model), urls.href)],
+        breadcrumb_urls=[("Home", config.url("/")), (provider.name, provider_urls.canonical_url),
+                         (display_name(model), urls.canonical_url)],
         data=model,
         provider=provider,
         provider_urls=provider_urls,
@@ -145,6 +155,7 @@ def provider_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
         body_html=to_html(entry.body),
         body_markdown=demote_headings(entry.body),
         breadcrumbs=[("Home", config.href("/")), (provider.name, urls.href)],
+        breadcrumb_urls=[("Home", config.url("/")), (provider.name, urls.canonical_url)],
         data=provider,
         models=models,
         served=_served_by(catalog, provider.id),
@@ -238,10 +249,30 @@ def static_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
                 urls=urls, data_updated=page.data_updated, id=page.id, body_html=to_html(entry.body, under=1),
                 body_markdown=demote_headings(entry.body, under=1),
                 breadcrumbs=[("Home", config.href("/")), (page.title, urls.href)], data=page,
+                breadcrumb_urls=[("Home", config.url("/")), (page.title, urls.canonical_url)],
                 source_file=entry.path)
+
+
+def index_page(config: SiteConfig, catalog: Catalog) -> Page:
+    """The home page: the whole catalogue as one table, with its own mirror."""
+    urls = PageUrls("/", config.url("/"), "/llms/index.md", config.url("/llms/index.md"), "index.html",
+                    "llms/index.md", config.href("/"), config.href("/llms/index.md"))
+    providers = [{"provider": e.data, "urls": catalog.urls[e.path], "count": len(catalog.models_of(e.data.id))}
+                 for e in catalog.providers.values()]
+    return Page(kind="index", content_type="catalogue-index-page", title=config.site_name,
+                description=config.site_description or config.site_name, urls=urls,
+                data_updated=catalog.data_updated, id="index", body_html="", body_markdown="",
+                breadcrumbs=[], data=None, rows=[model_row(catalog, e) for e in catalog.models],
+                provider_rows=providers, source_file="index")
+
+
+def not_found_page() -> Page:
+    return Page(kind="404", content_type="not-found-page", title="Page not found",
+                description="There is no page at this address.", urls=None, data_updated=None,  # type: ignore[arg-type]
+                id="404", body_html="", body_markdown="", breadcrumbs=[], data=None, source_file="404")
 
 
 def site_context(config: SiteConfig, generated_at: str, about_href: str | None = None) -> Site:
     return Site(config.site_name, config.site_url, config.site_description, generated_at,
                 home_url=config.url("/"), home_href=config.href("/"), stylesheet=config.href("/assets/style.css"),
-                copyright=config.copyright, about_href=about_href)
+                copyright=config.copyright, about_href=about_href, og_image=config.url("/assets/og-image.png"))

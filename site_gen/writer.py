@@ -76,6 +76,10 @@ class StagedOutput:
         target.write_bytes(payload)
         self.bytes_written += len(payload)
 
+    def read(self, relative: str) -> str:
+        """Text of a file already written in this build."""
+        return (self.staging / relative).read_text(encoding="utf-8")
+
     @property
     def files(self) -> list[str]:
         return sorted(self._written.values())
@@ -88,6 +92,32 @@ class StagedOutput:
         os.replace(self.staging, self.output)
         if had_old:
             shutil.rmtree(old, ignore_errors=True)
+
+
+class MemoryOutput:
+    """Collects outputs in memory: `check` renders everything and writes nothing."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, bytes] = {}
+        self._folded: dict[str, str] = {}
+        self.bytes_written = 0
+
+    def write(self, relative: str, data: str | bytes) -> None:
+        key = fold(relative)
+        if key in self._folded:
+            raise OutputError(Diagnostic(relative, message=f"two outputs write the same file: {relative} "
+                                         f"and {self._folded[key]}", hint="this is a site-gen bug; please report it"))
+        self._folded[key] = relative
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        self._files[relative] = payload
+        self.bytes_written += len(payload)
+
+    def read(self, relative: str) -> str:
+        return self._files[relative].decode("utf-8")
+
+    @property
+    def files(self) -> list[str]:
+        return sorted(self._files)
 
 
 def clean_stale(output: Path) -> None:

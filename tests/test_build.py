@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 
 from site_gen.build import load_catalog
 from site_gen.config import load_config
+from site_gen.urls import route_file
 from tests.helpers import FIXTURE_SITE, copy_site, run_cli, snapshot
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "site"
@@ -59,8 +60,10 @@ def test_mirror_frontmatter_contract(fixture_build: Path) -> None:
         assert data["canonical_url"] == site_url + data["route_path"].lstrip("/")
         assert data["markdown_url"] == site_url + data["markdown_path"].lstrip("/")
         assert data["generated_at"] == "2026-01-01T00:00:00.000Z"
-        route_file = data["route_path"].lstrip("/") + ".html"
-        assert (fixture_build / route_file).is_file()
+        assert (fixture_build / route_file(data["route_path"])).is_file()
+        if data["content_type"] == "catalogue-index-page":
+            assert data["route_path"] == "/" and data["title"] == "Fixture Catalogue"
+            continue
         source, page = by_mirror[mirror.relative_to(fixture_build).as_posix()]
         entry = next(e for e in [*catalog.models, *catalog.providers.values(), *catalog.pages] if e.path == source)
         assert data["id"] == entry.data.id
@@ -161,7 +164,7 @@ class _Links(HTMLParser):
 def test_html_canonical_and_alternate_links(fixture_build: Path) -> None:
     for mirror in mirrors(fixture_build):
         data, _ = front(mirror)
-        html_file = fixture_build / (data["route_path"].lstrip("/") + ".html")
+        html_file = fixture_build / route_file(data["route_path"])
         parser = _Links()
         parser.feed(html_file.read_text(encoding="utf-8"))
         canonical = [link for link in parser.links if link.get("rel") == "canonical"]

@@ -193,9 +193,17 @@ def discrepancies(record: Record) -> list[dict[str, Any]]:
                 details.append(detail.rstrip(")"))
         if len({key[1] for key in groups}) > 1:
             out.append({"field": field, "values": [
-                {"source": f"{source} ({', '.join(details)})" if details else source, "value": value}
+                {"source": _label(source, details), "value": value}
                 for (source, _), (details, value) in groups.items()]})
     return out
+
+
+def _label(source: str, details: list[str], most: int = 4) -> str:
+    """'models.dev (a, b, c, d and 9 more)': short enough for a table cell."""
+    if not details:
+        return source
+    shown = ", ".join(details[:most]) + (f" and {len(details) - most} more" if len(details) > most else "")
+    return f"{source} ({shown})"
 
 
 def _comparable(value: Any, field: str) -> Any:

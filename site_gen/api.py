@@ -1,0 +1,108 @@
+"""The JSON API: /api/models.json (the catalogue) and /api/models/<slug>.json (one model).
+
+The API's shape is a pydantic model, so every document is validated as it
+is made and its JSON Schema is published beside it (/schema/api-models.json),
+with the content schema (/schema/content-model.json, /schema/content-provider.json).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .catalog import Catalog
+from .config import SiteConfig
+from .schema import SCHEMA_VERSION, Model, Provider
+
+API_VERSION = 1
+
+
+class ApiPrices(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    input: float | None
+    output: float | None
+    cache_read: float | None
+    cache_write: float | None
+    currency: Literal["USD"] = "USD"
+    unit: Literal["1M tokens"] = "1M tokens"
+
+
+class ApiModel(BaseModel):
+    """One model in the catalogue listing."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    slug: str
+    title: str | None
+    provider: str
+    provider_name: str
+    status: str
+    release_date: str | None
+    context_window: int | None
+    max_output: int | None
+    input_modalities: list[str] | None
+    output_modalities: list[str] | None
+    capabilities: dict[str, Literal["yes", "no", "unknown"]]
+    pricing: ApiPrices | None
+    tiers: int
+    providers_serving: int
+    data_updated: str
+    url: str
+    markdown_url: str
+    json_url: str
+
+
+class ApiCatalogue(BaseModel):
+    """/api/models.json."""
+
+    model_config = ConfigDict(extra="forbid")
+    api_version: Literal[1] = 1
+    schema_version: int
+    site_name: str
+    site_url: str
+    generated_at: str
+    data_updated: str
+    count: int
+    models: list[ApiModel]
+
+
+def _summary(config: SiteConfig, catalog: Catalog, entry: Any) -> ApiModel:
+    model: Model = entry.data
+    urls = catalog.urls[entry.path]
+    provider = catalog.provider_of(entry).data
+    pricing = model.pricing
+    return ApiModel(
+        id=model.id, slug=entry.slug, title=model.title, provider=model.provider,
+        provider_name=provider.name, status=model.status,  # type: ignore[union-attr]
+        release_date=model.release_date.isoformat() if model.release_date else None,
+        context_window=model.limits.context_window, max_output=model.limits.max_output,
+        input_modalities=model.modalities.input, output_modalities=model.modalities.output,
+        capabilities=dict(model.capabilities),
+        pricing=ApiPrices(input=pricing.input, output=pricing.output, cache_read=pricing.cache_read,
+                          cache_write=pricing.cache_write) if pricing else None,
+        tiers=len(pricing.tiers) if pricing else 0, providers_serving=len(model.availability),
+        data_updated=model.data_updated.isoformat(), url=urls.canonical_url, markdown_url=urls.markdown_url,
+        json_url=config.url(f"/api/models/{entry.slug}.json"))
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def files(config: SiteConfig, catalog: Catalog, site: Any) -> Iterator[tuple[str, str]]:
+    summaries = [_summary(config, catalog, e) for e in catalog.models]
+    listing = ApiCatalogue(schema_version=SCHEMA_VERSION, site_name=config.site_name, site_url=config.site_url,
+                           generated_at=site.generated_at, data_updated=catalog.data_updated.isoformat(),
+                           count=len(summaries), models=summaries)
+    yield "api/models.json", _dump({"$schema": config.url("/schema/api-models.json"),
+                                    **listing.model_dump(mode="json")})
+    for summary, entry in zip(summaries, catalog.models, strict=True):
+        yield f"api/models/{entry.slug}.json", _dump({
+            "$schema": config.url("/schema/content-model.json"), "url": summary.url,
+            "markdown_url": summary.markdown_url, **entry.data.model_dump(mode="json", exclude={"overrides"})})
+    yield "schema/api-models.json", _dump(ApiCatalogue.model_json_schema())
+    yield "schema/content-model.json", _dump(Model.model_json_schema())
+    yield "schema/content-provider.json", _dump(Provider.model_json_schema())

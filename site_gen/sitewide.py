@@ -1,0 +1,199 @@
+"""Site-wide outputs for crawlers: llms files, sitemap, robots.txt, feed, JSON API, host config.
+
+Each function is pure: it takes the catalogue (and the site context) and
+returns output files as (path, text).  The llms-full files read the mirrors
+back from the output being written, so no mirror is held in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from . import api, formats, llms
+from .catalog import Catalog
+from .config import SiteConfig
+from .tokens import estimate_tokens
+from .view import Site, display_name, model_row
+
+SITEMAP_LIMIT = 50_000
+FEED_ENTRIES = 200
+AI_CRAWLERS = ("GPTBot", "OAI-SearchBot", "ChatGPT-User", "ClaudeBot", "Claude-User", "Claude-SearchBot",
+               "anthropic-ai", "PerplexityBot", "Perplexity-User", "Google-Extended", "Applebot-Extended",
+               "CCBot", "Meta-ExternalAgent", "Amazonbot", "Bytespider", "DuckAssistBot", "cohere-ai",
+               "MistralAI-User")
+
+
+def provider_list_path(slug: str) -> str:
+    return f"llms/providers/{slug}.txt"
+
+
+def provider_full_path(slug: str) -> str:
+    return f"llms/providers/{slug}-full.txt"
+
+
+def llms_files(config: SiteConfig, catalog: Catalog) -> Iterator[tuple[str, str]]:
+    """The root llms.txt (and its .well-known twin) and one llms.txt-shaped file per provider."""
+    date = catalog.data_updated.isoformat()
+    routes = config.routes
+    info = [
+        f"Every page of this catalogue is published twice: as HTML for people and as a markdown mirror for "
+        f"LLMs. A model's page {config.url(routes.model)} has its mirror at {config.url(routes.model_markdown)}; "
+        f"a provider's page {config.url(routes.provider)} has its mirror at {config.url(routes.provider_markdown)}. "
+        f"Data as of {date}: {len(catalog.models):,} models from {len(catalog.providers):,} providers. "
+        "Prices are USD per 1M tokens; unknown values are written as unknown, never as zero.",
+        "Each provider below links an llms.txt-shaped list of its models, with context window, input and "
+        "output price and status for each; every model is two links from this file.",
+    ]
+    providers = []
+    for entry in catalog.providers.values():
+        count = len(catalog.models_of(entry.data.id))
+        if count:
+            providers.append(llms.Link(entry.data.name, config.url("/" + provider_list_path(entry.slug)),
+                                       f"{count} model{'s' if count != 1 else ''}"))
+    catalogue = [llms.Link("All models (index table)", config.url("/llms/index.md"),
+                           "every model in one markdown table with context and prices")]
+    optional = [llms.Link(e.data.title, catalog.urls[e.path].markdown_url, e.data.description or "")
+                for e in catalog.pages]
+    optional += [llms.Link(f"{e.data.name}: provider page", catalog.urls[e.path].markdown_url,
+                           "provider details and every model it serves")
+                 for e in catalog.providers.values() if not catalog.models_of(e.data.id)]
+    root = llms.document(config.site_name, config.site_description or config.site_name, info,
+                         [("Providers", providers), ("Catalogue", catalogue), ("Optional", optional)])
+    yield "llms.txt", root
+    yield ".well-known/llms.txt", root
+    for entry in catalog.providers.values():
+        models = catalog.models_of(entry.data.id)
+        if not models:
+            continue
+        links = [llms.Link(display_name(m.data), catalog.urls[m.path].markdown_url,  # type: ignore[arg-type]
+                           llms.model_note(model_row(catalog, m))) for m in models]
+        page = catalog.urls[entry.path]
+        yield provider_list_path(entry.slug), llms.document(
+            f"{entry.data.name} models on {config.site_name}",
+            f"{len(models):,} model{'s' if len(models) != 1 else ''} listed under {entry.data.name}, "
+            f"with context window, price per 1M tokens and status.",
+            [f"Each link is a model's markdown mirror; its HTML page is at the same slug under "
+             f"{config.url(routes.model)}. Data as of {date}."],
+            [("Models", links), ("Provider", [llms.Link(f"{entry.data.name} provider page", page.markdown_url,
+                                                        "provider details, and models served for others")]),
+             ("Optional", [llms.Link(f"All {entry.data.name} mirrors in one file",
+                                     config.url("/" + provider_full_path(entry.slug)),
+                                     "large; for offline reading")])])
+
+
+def llms_full_files(config: SiteConfig, catalog: Catalog, read: Callable[[str], str],
+                    max_bytes: int) -> Iterator[tuple[str, str]]:
+    """Per-provider full files, and a site-wide one only while it stays under ``max_bytes``."""
+    total = 0
+    everything: list[str] | None = []
+    for entry in catalog.providers.values():
+        models = catalog.models_of(entry.data.id)
+        if not models:
+            continue
+        pages = [catalog.urls[entry.path]] + [catalog.urls[m.path] for m in models]
+        mirrors = [(p.markdown_url, read(p.markdown_file)) for p in pages]
+        text = llms.full_text(f"{entry.data.name}: every mirror", mirrors)
+        yield provider_full_path(entry.slug), text
+        total += len(text.encode("utf-8"))
+        if everything is not None:
+            everything.append(text)
+            if total > max_bytes:
+                everything = None
+    if everything is not None:
+        yield "llms-full.txt", "".join(everything)
+
+
+def size_report(files: dict[str, str]) -> list[tuple[str, int, int]]:
+    """(path, bytes, estimated tokens) of each llms file, for the build summary."""
+    return [(path, len(text.encode("utf-8")), estimate_tokens(text)) for path, text in sorted(files.items())]
+
+
+def sitemap_files(config: SiteConfig, catalog: Catalog) -> Iterator[tuple[str, str]]:
+    """Canonical HTML URLs with each page's data date as lastmod; an index above 50,000 URLs."""
+    entries = [(config.url("/"), catalog.data_updated)]
+    for entry in [*catalog.providers.values(), *catalog.models, *catalog.pages]:
+        entries.append((catalog.urls[entry.path].canonical_url, entry.data.data_updated))
+    yield from sitemaps(config, entries)
+
+
+def sitemaps(config: SiteConfig, entries: list[tuple[str, dt.date]]) -> Iterator[tuple[str, str]]:
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    ns = ' xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+    if len(entries) <= SITEMAP_LIMIT:
+        yield "sitemap.xml", head + f"<urlset{ns}>\n" + "".join(_url(u, d) for u, d in entries) + "</urlset>\n"
+        return
+    parts = [entries[i:i + SITEMAP_LIMIT] for i in range(0, len(entries), SITEMAP_LIMIT)]
+    index = []
+    for number, part in enumerate(parts, start=1):
+        name = f"sitemaps/sitemap-{number}.xml"
+        yield name, head + f"<urlset{ns}>\n" + "".join(_url(u, d) for u, d in part) + "</urlset>\n"
+        newest = max(d for _, d in part)
+        index.append(f"  <sitemap><loc>{escape(config.url('/' + name))}</loc>"
+                     f"<lastmod>{newest.isoformat()}</lastmod></sitemap>\n")
+    yield "sitemap.xml", head + f"<sitemapindex{ns}>\n" + "".join(index) + "</sitemapindex>\n"
+
+
+def _url(url: str, date: dt.date) -> str:
+    return f"  <url><loc>{escape(url)}</loc><lastmod>{date.isoformat()}</lastmod></url>\n"
+
+
+def robots(config: SiteConfig) -> str:
+    """Allow everyone, name the AI crawlers explicitly, and point at the sitemap."""
+    lines = ["# Everything here may be crawled, the markdown mirrors (.md) and llms.txt included.",
+             "User-agent: *", "Allow: /", ""]
+    lines += ["# AI crawlers are welcome: the mirrors under /llms/ are written for them."]
+    for bot in AI_CRAWLERS:
+        lines += [f"User-agent: {bot}", "Allow: /", ""]
+    lines.append(f"Sitemap: {config.url('/sitemap.xml')}")
+    return "\n".join(lines) + "\n"
+
+
+def feed(config: SiteConfig, catalog: Catalog, site: Site) -> str:
+    """Atom feed of new models and price changes, dated by the data (never by the build)."""
+    items: list[tuple[str, str, str, str, str]] = []  # (date, id, title, link, summary)
+    for entry in catalog.models:
+        model = entry.data
+        urls = catalog.urls[entry.path]
+        name = display_name(model)  # type: ignore[arg-type]
+        if model.release_date:  # type: ignore[union-attr]
+            items.append((model.release_date.isoformat(), f"{urls.canonical_url}#released", f"New model: {name}",
+                          urls.canonical_url, f"{name} was released on {model.release_date.isoformat()}."))
+        previous = None
+        for point in model.price_history:  # type: ignore[union-attr]
+            prices = (point.input, point.output)
+            if previous is not None and prices != previous:
+                items.append((point.date.isoformat(), f"{urls.canonical_url}#price-{point.date.isoformat()}",
+                              f"Price change: {name}", urls.canonical_url,
+                              f"{name}: input {formats.price(previous[0])} to {formats.price(point.input)}, "
+                              f"output {formats.price(previous[1])} to {formats.price(point.output)} per 1M tokens "
+                              f"(recorded {point.date.isoformat()}"
+                              f"{', ' + point.source.name if point.source else ''})."))
+            previous = prices
+    items.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    items = items[:FEED_ENTRIES]
+    updated = (items[0][0] if items else catalog.data_updated.isoformat()) + "T00:00:00Z"
+    out = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
+           f"  <title>{escape(config.site_name)}: new models and price changes</title>",
+           f"  <id>{escape(config.url('/feed.xml'))}</id>",
+           f"  <link rel=\"self\" href={quoteattr(config.url('/feed.xml'))}/>",
+           f"  <link rel=\"alternate\" href={quoteattr(config.url('/'))}/>",
+           f"  <updated>{updated}</updated>",
+           f"  <author><name>{escape(config.site_name)}</name></author>"]
+    for date, ident, title, link, summary in items:
+        out += ["  <entry>", f"    <id>{escape(ident)}</id>", f"    <title>{escape(title)}</title>",
+                f"    <link rel=\"alternate\" href={quoteattr(link)}/>", f"    <updated>{date}T00:00:00Z</updated>",
+                f"    <summary>{escape(summary)}</summary>", "  </entry>"]
+    out.append("</feed>")
+    return "\n".join(out) + "\n"
+
+
+def api_files(config: SiteConfig, catalog: Catalog, site: Site) -> Iterator[tuple[str, str]]:
+    yield from api.files(config, catalog, site)
+
+
+def dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
