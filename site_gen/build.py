@@ -12,11 +12,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import hostconfig, sitewide
+from . import hostconfig, links, sitewide
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
 from .content import load_content
-from .errors import ContentError, Diagnostic, SiteGenError
+from .errors import ContentError, Diagnostic, OutputError, SiteGenError
 from .formats import stamp
 from .render import DEFAULT_THEME, Renderer
 from .schema import Provider
@@ -65,16 +65,26 @@ def load_catalog(config: SiteConfig) -> Catalog:
     return build_catalog(config, content)
 
 
-def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: Output) -> dict[str, str]:
-    """Write every output file into ``out`` in a stable order; returns the llms files for the summary."""
+@dataclass
+class Rendered:
+    """What rendering learned that later steps need."""
+
+    llms_files: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, set[str]] = field(default_factory=dict)
+    """Element ids of each HTML page, for anchor checks."""
+
+
+def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: Output) -> Rendered:
+    """Write every output file into ``out`` in a stable order."""
     renderer = Renderer(config.templates_dir, config.root)
+    rendered = Rendered()
     for entry in sorted(catalog.providers.values(), key=lambda e: e.path):
-        _write_page(out, renderer, site, provider_page(config, catalog, entry))
+        _write_page(out, renderer, site, provider_page(config, catalog, entry), rendered)
     for entry in catalog.models:
-        _write_page(out, renderer, site, model_page(config, catalog, entry))
+        _write_page(out, renderer, site, model_page(config, catalog, entry), rendered)
     for entry in catalog.pages:
-        _write_page(out, renderer, site, static_page(config, catalog, entry))
-    _write_page(out, renderer, site, index_page(config, catalog))
+        _write_page(out, renderer, site, static_page(config, catalog, entry), rendered)
+    _write_page(out, renderer, site, index_page(config, catalog), rendered)
     out.write("404.html", renderer.render("404.html", "404", site=site, page=not_found_page()))
     for path, data in _assets(config):
         out.write(path, data)
@@ -82,13 +92,12 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: Output) -
         provider = entry.data
         if isinstance(provider, Provider) and provider.logo:
             out.write(logo_path(provider).lstrip("/"), _logo(config, entry.path, provider.logo))
-    llms_files: dict[str, str] = {}
     for path, text in sitewide.llms_files(config, catalog):
         out.write(path, text)
-        llms_files[path] = text
+        rendered.llms_files[path] = text
     for path, text in sitewide.llms_full_files(config, catalog, out.read, config.llms_full_max_bytes):
         out.write(path, text)
-        llms_files[path] = text
+        rendered.llms_files[path] = text
     for path, text in sitewide.sitemap_files(config, catalog):
         out.write(path, text)
     out.write("robots.txt", sitewide.robots(config))
@@ -97,11 +106,13 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: Output) -
         out.write(path, text)
     out.write("_headers", hostconfig.headers(config, catalog))
     out.write("nginx-site-gen.conf", hostconfig.nginx(config))
-    return llms_files
+    return rendered
 
 
-def _write_page(out: Output, renderer: Renderer, site: Site, page: Page) -> None:
-    out.write(page.urls.html_file, renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page))
+def _write_page(out: Output, renderer: Renderer, site: Site, page: Page, rendered: Rendered) -> None:
+    html = renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
+    rendered.ids[page.urls.html_file] = links.ids_of(html)
+    out.write(page.urls.html_file, html)
     out.write(page.urls.markdown_file, renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page))
 
 
@@ -145,14 +156,31 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
     result = BuildResult(pages=pages, warnings=catalog.warnings, generated_at=stamp_text)
     if not write:
         memory = MemoryOutput()
-        result.llms_files = sitewide.size_report(render_site(config, catalog, site, memory))
-        result.files, result.bytes_written = memory.files, memory.bytes_written
+        _render_and_check(config, catalog, site, memory, result, strict, sweep=True)
         return result
     output = output or config.output_dir
     check_output_dir(output, {"the project folder": config.root, "the content folder": config.content_dir,
                               "the templates folder": config.templates_dir})
     with StagedOutput(output) as staged:
-        result.llms_files = sitewide.size_report(render_site(config, catalog, site, staged))
+        _render_and_check(config, catalog, site, staged, result, strict, sweep=False)
         staged.commit()
-        result.files, result.bytes_written = staged.files, staged.bytes_written
     return result
+
+
+def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: Output, result: BuildResult,
+                      strict: bool, sweep: bool) -> None:
+    """Render into ``out``, then check every link; any error aborts before anything is published."""
+    try:
+        rendered = render_site(config, catalog, site, out)
+    except OSError as exc:
+        raise OutputError(Diagnostic(str(exc.filename or out), message=f"cannot write: {exc.strerror or exc}",
+                                     hint="check free disk space and permissions")) from None
+    targets = links.Targets(config, out.files, rendered.ids)
+    errors, warnings = links.check_bodies(catalog, targets)
+    if sweep:
+        errors += links.check_outputs(targets, out.read)
+    result.warnings = sorted(result.warnings + warnings)
+    if errors or (strict and warnings):
+        raise ContentError(errors + (warnings if strict else []))
+    result.llms_files = sitewide.size_report(rendered.llms_files)
+    result.files, result.bytes_written = out.files, out.bytes_written

@@ -99,8 +99,16 @@ class _Collector:
         self.problems.append(Diagnostic(self.path, pos.line, pos.col, yamlsafe.dotted(loc), message, hint))
 
 
-def load_config(config_path: str | Path) -> SiteConfig:
-    """Load and validate mkdocs.yml. Raises ConfigError listing every problem."""
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1")
+
+
+def load_config(config_path: str | Path, allow_local_url: bool = False) -> SiteConfig:
+    """Load and validate mkdocs.yml. Raises ConfigError listing every problem.
+
+    A `site_url` on this machine (localhost) is refused for builds meant for
+    publishing: every canonical URL, the sitemap and llms.txt would point
+    there.  `site-gen serve` allows it.
+    """
     config_path = Path(config_path)
     shown = str(config_path)
     try:
@@ -118,14 +126,14 @@ def load_config(config_path: str | Path) -> SiteConfig:
         raise ConfigError(problem.diagnostic(shown)) from None
     if not isinstance(doc.data, dict):
         raise ConfigError(Diagnostic(shown, 1, 1, message=f"expected a mapping, found {describe(doc.data)}"))
-    return _validate(config_path, doc)
+    return _validate(config_path, doc, allow_local_url)
 
 
-def _validate(config_path: Path, doc: yamlsafe.Document) -> SiteConfig:
+def _validate(config_path: Path, doc: yamlsafe.Document, allow_local_url: bool) -> SiteConfig:
     c = _Collector(str(config_path), doc)
     data = doc.data
     site_name = _string(c, data, "site_name", required=True)
-    site_url = _site_url(c, data)
+    site_url = _site_url(c, data, allow_local_url)
     description = _string(c, data, "site_description", required=False) or ""
     copyright_text = _string(c, data, "copyright", required=False) or ""
     options, base = _plugin_options(c, data)
@@ -164,7 +172,7 @@ def _string(c: _Collector, data: dict[str, Any], key: str, required: bool) -> st
     return value.strip()
 
 
-def _site_url(c: _Collector, data: dict[str, Any]) -> str:
+def _site_url(c: _Collector, data: dict[str, Any], allow_local_url: bool) -> str:
     value = _string(c, data, "site_url", required=True)
     if not value:
         return ""
@@ -172,6 +180,11 @@ def _site_url(c: _Collector, data: dict[str, Any]) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         c.add(("site_url",), f"expected an absolute http(s) URL such as https://example.com/, found {value!r}",
               "canonical URLs, the sitemap and llms.txt need the full public address")
+        return ""
+    if not allow_local_url and (parts.hostname or "") in LOCAL_HOSTS or (parts.hostname or "").endswith(".localhost"):
+        c.add(("site_url",), f"expected the site's public address, found {value!r}",
+              "a localhost URL would end up in every canonical link, the sitemap and llms.txt; "
+              "'site-gen serve' uses its own address")
         return ""
     if parts.path and not parts.path.endswith("/"):
         c.add(("site_url",), f"expected a URL ending in '/', found {value!r}",

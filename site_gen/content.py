@@ -8,6 +8,7 @@ Symlinks that leave the content folder are never followed.
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -155,7 +156,7 @@ def _check_location(entry: Entry, file: Path) -> None:
     problems = []
     expected = entry.slug if entry.kind == "model" else entry.data.id
     has_slug = getattr(entry.data, "slug", None) is not None
-    if file.stem != expected:
+    if unicodedata.normalize("NFC", file.stem) != expected:
         line, col = entry.pos("slug") if has_slug else entry.pos("id")
         problems.append(Diagnostic(entry.path, line, col, "slug" if has_slug else "id",
                                    f"expected the file to be named {expected}.md, found {file.name}",

@@ -14,12 +14,31 @@ import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+
+
+# Ids the page templates use for their own sections; a body heading never takes one of them.
+TEMPLATE_IDS = frozenset({"main", "overview", "metadata", "pricing", "availability", "benchmarks", "history",
+                          "disagree", "sources", "models", "served", "providers", "faq", "similar", "search"})
+
+
+def heading_id(text: str) -> str:
+    """GitHub-style anchor for a body heading, kept clear of the template's section ids."""
+    slug = re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
+    return f"{slug}-section" if slug in TEMPLATE_IDS else slug
 
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
         ["table", "strikethrough"])
+
+
+@lru_cache(maxsize=1)
+def _html_parser() -> MarkdownIt:
+    """The body renderer: the same parser plus ids on headings, so links can point at sections."""
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+        ["table", "strikethrough"]).use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_id)
 
 
 def _shift(tokens: list, under: int) -> int:
@@ -30,7 +49,7 @@ def _shift(tokens: list, under: int) -> int:
 
 def to_html(body: str, under: int = 2) -> str:
     """Render a markdown body to HTML, its headings nested under the page's <h2> section."""
-    md = _parser()
+    md = _html_parser()
     tokens = md.parse(body)
     shift = _shift(tokens, under)
     for token in tokens:
@@ -76,6 +95,23 @@ def inline(value: object) -> str:
 def cell(value: object) -> str:
     """Escape a value for a GFM table cell (pipes included)."""
     return inline(value)
+
+
+def body_links(body: str) -> list[tuple[int, str]]:
+    """(0-based line within the body, href) of every link and image in a markdown body."""
+    found = []
+    for block in _parser().parse(body):
+        if block.type != "inline" or not block.children:
+            continue
+        line = block.map[0] if block.map else 0
+        for child in block.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "link_open":
+                found.append((line, str(child.attrGet("href") or "")))
+            elif child.type == "image":
+                found.append((line, str(child.attrGet("src") or "")))
+    return found
 
 
 def link_url(url: str) -> str:

@@ -10,6 +10,7 @@ is only ever passed as data: it is never compiled as a template.
 from __future__ import annotations
 
 import json
+import re
 import traceback
 from pathlib import Path
 from typing import Any
@@ -67,11 +68,10 @@ class Renderer:
         except jinja2.TemplateNotFound as exc:
             raise RenderError(Diagnostic(template, message=f"template not found: {exc.name}",
                                          hint="add it to the templates folder")) from None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any template failure becomes a located diagnostic
             filename, line = _template_frame(exc)
             raise RenderError(Diagnostic(self._shown(filename, template), line, 1 if line else 0,
-                                         message=f"{type(exc).__name__}: {exc}",
-                                         hint=f"while rendering {source_file}")) from None
+                                         message=_message(exc), hint=f"while rendering {source_file}")) from None
         if template.endswith((".md", ".txt")):
             text = markdown.tidy_blank_lines(text)
         return text
@@ -86,6 +86,14 @@ class Renderer:
             except ValueError:
                 continue
         return path.as_posix()
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, jinja2.UndefinedError):
+        match = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", str(exc))
+        if match:
+            return f"'{match.group(1) or match.group(2)}' is undefined"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int]:

@@ -20,8 +20,8 @@ SCHEMA_VERSION = 1
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _MONTH = re.compile(r"\d{4}-\d{2}(-\d{2})?\Z")
-_ID = re.compile(r"[A-Za-z0-9~@][A-Za-z0-9._:@/+~-]*\Z")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
+_ID = re.compile(r"[^\W_~@]?[\w~@][\w.:@/+~-]*\Z")
+_SLUG = re.compile(r"[^\W_][\w.-]*\Z")
 _URL = re.compile(r"https?://[^\s/?#]+[^\s]*\Z", re.IGNORECASE)
 _SPOOF = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
@@ -69,17 +69,20 @@ def _url(value: str) -> str:
 
 def _ident(value: str) -> str:
     _reject_spoofing(value)
-    if not _ID.match(value) or ".." in value or "//" in value or value.endswith("/"):
+    value = unicodedata.normalize("NFC", value)
+    if not _ID.match(value) or ".." in value or "//" in value or value.endswith("/") or "\\" in value:
         raise ValueError(f"expected an id of letters, digits and . _ : @ / + ~ -, found {value!r}")
     return value
 
 
 def _slug(value: str) -> str:
+    """URL slugs: one path segment, lowercase, NFC; no traversal, no invisible characters."""
     _reject_spoofing(value)
+    value = unicodedata.normalize("NFC", value)
     if len(value) > 120:
-        raise ValueError(f"expected a slug of at most 120 characters, found {len(value)}")
-    if not _SLUG.match(value) or ".." in value:
-        raise ValueError(f"expected a slug of lowercase letters, digits, '.', '_' and '-', found {value!r}")
+        raise ValueError(f"invalid slug: expected at most 120 characters, found {len(value)}")
+    if not _SLUG.match(value) or ".." in value or value != value.lower():
+        raise ValueError(f"invalid slug: expected lowercase letters, digits, '.', '_' and '-', found {value!r}")
     return value
 
 
@@ -400,7 +403,7 @@ class StaticPage(Strict):
 
 def slugify(identifier: str) -> str:
     """A stable URL slug for an id: lowercase, with '/', ':' and '@' made safe."""
-    text = unicodedata.normalize("NFKC", identifier).lower()
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", identifier).lower())
     text = re.sub(r"[/:@+~]+", "--", text)
-    text = re.sub(r"[^a-z0-9._-]+", "-", text).strip("-.")
-    return text or "model"
+    text = re.sub(r"[^\w.-]+|_", lambda m: "_" if m.group() == "_" else "-", text).strip("-.")
+    return text[:120].rstrip("-.") or "model"
