@@ -181,7 +181,8 @@ def _site_url(c: _Collector, data: dict[str, Any], allow_local_url: bool) -> str
         c.add(("site_url",), f"expected an absolute http(s) URL such as https://example.com/, found {value!r}",
               "canonical URLs, the sitemap and llms.txt need the full public address")
         return ""
-    if not allow_local_url and (parts.hostname or "") in LOCAL_HOSTS or (parts.hostname or "").endswith(".localhost"):
+    host = parts.hostname or ""
+    if not allow_local_url and (host in LOCAL_HOSTS or host.endswith(".localhost")):
         c.add(("site_url",), f"expected the site's public address, found {value!r}",
               "a localhost URL would end up in every canonical link, the sitemap and llms.txt; "
               "'site-gen serve' uses its own address")

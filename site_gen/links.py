@@ -92,7 +92,7 @@ def check_outputs(targets: Targets, read: callable) -> list[Diagnostic]:  # type
         links = _HREF.findall(text) if file.endswith(".html") else [m[1] for m in _MD_LINK.findall(text)]
         for href in links:
             href = href.replace("&amp;", "&")
-            target, fragment, internal = targets.resolve(href, route)
+            target, _, internal = targets.resolve(href, route)
             if internal and target is None:
                 line = text[:text.find(href)].count("\n") + 1
                 problems.append(Diagnostic(file, line, 1, "link", f"link to a page that is not built: {href}",

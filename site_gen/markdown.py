@@ -16,7 +16,6 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 
-
 # Ids the page templates use for their own sections; a body heading never takes one of them.
 TEMPLATE_IDS = frozenset({"main", "overview", "metadata", "pricing", "availability", "benchmarks", "history",
                           "disagree", "sources", "models", "served", "providers", "faq", "similar", "search"})

@@ -68,7 +68,7 @@ class Renderer:
         except jinja2.TemplateNotFound as exc:
             raise RenderError(Diagnostic(template, message=f"template not found: {exc.name}",
                                          hint="add it to the templates folder")) from None
-        except Exception as exc:  # noqa: BLE001 - any template failure becomes a located diagnostic
+        except Exception as exc:  # any template failure becomes a located diagnostic
             filename, line = _template_frame(exc)
             raise RenderError(Diagnostic(self._shown(filename, template), line, 1 if line else 0,
                                          message=_message(exc), hint=f"while rendering {source_file}")) from None
