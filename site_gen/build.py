@@ -54,7 +54,7 @@ def build_time(environ: dict[str, str] | None = None) -> dt.datetime:
     if raw is None or raw == "":
         return dt.datetime.now(dt.UTC)
     if not raw.isdigit() or len(raw) > 12:
-        raise SiteGenError(Diagnostic("SOURCE_DATE_EPOCH", field="SOURCE_DATE_EPOCH",
+        raise SiteGenError(Diagnostic("SOURCE_DATE_EPOCH",
                                       message=f"expected a non-negative integer of seconds, found {raw!r}",
                                       hint="see https://reproducible-builds.org/specs/source-date-epoch/"))
     return dt.datetime.fromtimestamp(int(raw), dt.UTC)
@@ -141,7 +141,7 @@ def _assets(config: SiteConfig) -> list[tuple[str, bytes]]:
 
 
 def build(config: SiteConfig, output: Path | None = None, *, write: bool = True, strict: bool = False,
-          environ: dict[str, str] | None = None) -> BuildResult:
+          environ: dict[str, str] | None = None, shown_output: str | None = None) -> BuildResult:
     """Validate everything, render every output, then publish it atomically.
 
     With ``strict``, warnings fail the build like errors (nothing is written).
@@ -160,7 +160,7 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
         return result
     output = output or config.output_dir
     check_output_dir(output, {"the project folder": config.root, "the content folder": config.content_dir,
-                              "the templates folder": config.templates_dir})
+                              "the templates folder": config.templates_dir}, shown_output)
     with StagedOutput(output) as staged:
         _render_and_check(config, catalog, site, staged, result, strict, sweep=False)
         staged.commit()

@@ -148,8 +148,10 @@ def _plan_urls(config: SiteConfig, content: Content, problems: list[Diagnostic])
                                        "set another 'slug'"))
             continue
         page = page_urls(config, entry.kind, entry.slug)
+        before = len(plan.problems)
         plan.claim(page.html_file, entry.path, where)
-        plan.claim(page.markdown_file, entry.path, where)
+        if len(plan.problems) == before:  # one report per collision: the mirror would collide the same way
+            plan.claim(page.markdown_file, entry.path, where)
         urls[entry.path] = page
     problems.extend(plan.problems)
     return urls

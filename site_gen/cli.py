@@ -77,11 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             result = build(config, write=False, strict=args.strict)
             _print_warnings(result.warnings)
-            print(f"ok: {result.pages} pages valid, {len(result.warnings)} warnings, nothing written",
-                  file=sys.stderr)
+            print(f"ok: {result.pages} pages valid, {len(result.warnings)} warnings, nothing written")
             return 0
-        output = Path(args.output) if args.output else None
-        result = build(config, output, strict=args.strict)
+        output = Path(args.output).expanduser() if args.output else None
+        result = build(config, output, strict=args.strict, shown_output=args.output)
         _print_warnings(result.warnings)
     except SiteGenError as exc:
         for diagnostic in exc.diagnostics:
@@ -93,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         _print_llms_sizes(result.llms_files, args.verbose)
         print(f"built {result.pages} pages ({len(result.files)} files, {result.bytes_written / 1e6:.1f} MB) "
-              f"into {output or config.output_dir} in {elapsed:.2f} s", file=sys.stderr)
+              f"into {args.output or config.output_dir} in {elapsed:.2f} s")
     return 0
 
 
@@ -102,10 +101,10 @@ def _print_llms_sizes(files: list[tuple[str, int, int]], verbose: bool) -> None:
     main = [f for f in files if "/" not in f[0] or f[0].startswith(".well-known")]
     rest = sorted((f for f in files if f not in main), key=lambda f: -f[1])
     shown = main + (rest if verbose else rest[:5])
-    print(f"{'llms file':<48} {'bytes':>12} {'~tokens':>10}", file=sys.stderr)
+    print(f"{'llms file':<48} {'bytes':>12} {'~tokens':>10}")
     for path, size, tokens in shown:
-        print(f"{path:<48} {size:>12,} {tokens:>10,}", file=sys.stderr)
+        print(f"{path:<48} {size:>12,} {tokens:>10,}")
     if len(shown) < len(files):
         hidden = [f for f in rest if f not in shown]
         print(f"... and {len(hidden)} more ({sum(f[1] for f in hidden):,} bytes, "
-              f"~{sum(f[2] for f in hidden):,} tokens); --verbose lists them", file=sys.stderr)
+              f"~{sum(f[2] for f in hidden):,} tokens); --verbose lists them")

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from . import frontmatter, overrides
 from .diagnose import from_validation_error
 from .errors import ContentError, Diagnostic
-from .schema import Model, Provider, StaticPage, slugify
+from .schema import Model, Provider, StaticPage, check_slug, slugify
 from .yamlsafe import Document
 
 SCHEMAS: dict[str, type[BaseModel]] = {"model": Model, "provider": Provider, "page": StaticPage}
@@ -146,6 +146,13 @@ def _load(kind: Kind, file: Path, root: Path) -> Entry:
     assert isinstance(data, (Model, Provider, StaticPage))
     slug = data.id if isinstance(data, StaticPage) else data.slug or (
         slugify(data.id) if kind == "model" else data.id.lower())
+    if not getattr(data, "slug", None):
+        try:
+            check_slug(slug)
+        except ValueError as exc:
+            pos = document.pos(("id",))
+            raise _Invalid([Diagnostic(shown, pos.line, pos.col, "id", f"{exc} (made from the id)",
+                                       "set a shorter 'slug' for this page")]) from None
     entry = Entry(kind, shown, data, source.body, source.body_line, document, slug)
     _check_location(entry, file)
     return entry

@@ -86,6 +86,11 @@ def _slug(value: str) -> str:
     return value
 
 
+def check_slug(value: str) -> str:
+    """Validate a slug made from an id, with the same rules as a written one."""
+    return _slug(value)
+
+
 def _text(value: str) -> str:
     _reject_spoofing(value)
     return unicodedata.normalize("NFC", value)
@@ -406,4 +411,4 @@ def slugify(identifier: str) -> str:
     text = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", identifier).lower())
     text = re.sub(r"[/:@+~]+", "--", text)
     text = re.sub(r"[^\w.-]+|_", lambda m: "_" if m.group() == "_" else "-", text).strip("-.")
-    return text[:120].rstrip("-.") or "model"
+    return text or "model"

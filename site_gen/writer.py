@@ -21,24 +21,26 @@ from .urls import fold
 MARKER = ".site-gen-output"
 
 
-def check_output_dir(output: Path, protected: dict[str, Path]) -> None:
-    """Refuse ``.``, the project, its content or templates, home, or a parent of any of them."""
+def check_output_dir(output: Path, protected: dict[str, Path], shown: str | None = None) -> None:
+    """Refuse `.`, the project, its content or templates, home, or a parent of any of them."""
     target = output.resolve()
+    shown = shown or str(output)
     guarded = dict(protected)
     guarded["the current folder"] = Path.cwd()
     guarded["your home folder"] = Path.home()
     for label, path in guarded.items():
         path = path.resolve()
         if target == path or target in path.parents:
-            raise OutputError(Diagnostic(str(output), field="output_dir",
-                                         message=f"refusing to write the site into {label} ({path})",
-                                         hint="choose a separate folder such as 'build'"))
+            where = label if target == path else f"a parent of {label}"
+            raise OutputError(Diagnostic(shown, field="output_dir", message=f"refusing to write the site into {where}",
+                                         hint="choose a separate folder such as 'build'; the output folder is "
+                                              "replaced whole on every build"))
     if target == Path(target.anchor):
-        raise OutputError(Diagnostic(str(output), field="output_dir", message="refusing to write into /"))
+        raise OutputError(Diagnostic(shown, field="output_dir", message="refusing to write into /"))
     if target.exists() and not target.is_dir():
-        raise OutputError(Diagnostic(str(output), field="output_dir", message="expected a folder, found a file"))
+        raise OutputError(Diagnostic(shown, field="output_dir", message="expected a folder, found a file"))
     if target.is_dir() and any(target.iterdir()) and not (target / MARKER).exists():
-        raise OutputError(Diagnostic(str(output), field="output_dir",
+        raise OutputError(Diagnostic(shown, field="output_dir",
                                      message="the folder exists, is not empty, and was not written by site-gen",
                                      hint="choose another folder or empty it; site-gen replaces its output whole"))
 

@@ -1,0 +1,65 @@
+"""Every row of shared/docs/bad-inputs.md that a content edit can cause, as a case folder.
+
+tests/cases/bad_inputs/<NN-name>/ holds overlay/ (files laid over the fixture
+site), expected.txt (the exact diagnostics), and optionally args, env, exit,
+contains.txt (`built file|text` lines that must appear), and twin (the row is
+OK-normalised: the output must equal the clean build's).
+Each case checks the exit code, the exact text, and that the previous build/
+is byte-identical with no staging folder left behind.
+
+Rows tested elsewhere: #11's 100 ms bound (test_yamlsafe), #34-41 (test_security),
+#43 and #46 (test_atomic), #45 and #47 (test_atomic), #49 (test_security),
+#50 (test_crawlers), #51 (test_server).  Re-record expected.txt after a
+deliberate message change with: SITE_GEN_RECORD=1 pytest tests/test_bad_inputs.py
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import copy_site, run_cli, snapshot
+
+CASES = Path(__file__).resolve().parent / "cases" / "bad_inputs"
+
+
+def _read(case: Path, name: str, default: str = "") -> str:
+    path = case / name
+    return path.read_text() if path.exists() else default
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+def test_bad_input(name: str, tmp_path: Path) -> None:
+    case = CASES / name
+    site = copy_site(tmp_path / "site")
+    clean = run_cli("build", cwd=site)
+    assert clean.code == 0, clean.err
+    before = snapshot(site / "build")
+    if (case / "overlay").is_dir():
+        shutil.copytree(case / "overlay", site, dirs_exist_ok=True, symlinks=True)
+    for rel in _read(case, "delete.txt").split():
+        (site / rel).unlink()
+    env = dict(line.split("=", 1) for line in _read(case, "env").splitlines() if line)
+    args = shlex.split(_read(case, "args", "build"))
+
+    result = run_cli(*args, cwd=site, env=env)
+
+    expected_text = _read(case, "expected.txt")
+    if os.environ.get("SITE_GEN_RECORD"):
+        (case / "expected.txt").write_text("".join(line + "\n" for line in result.problems))
+        expected_text = (case / "expected.txt").read_text()
+    expected = expected_text.splitlines()
+    assert result.problems == expected
+    code = int(_read(case, "exit", "1" if expected else "0"))
+    assert result.code == code, result.err
+    if (case / "twin").exists() or code != 0:
+        assert snapshot(site / "build") == before
+    leftovers = [p.name for p in site.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+    assert leftovers == []
+    for line in _read(case, "contains.txt").splitlines():
+        path, _, text = line.partition("|")
+        assert text in (site / "build" / path).read_text(encoding="utf-8"), line
