@@ -3,8 +3,9 @@
 Run from the repository root: python tests/cases/make_bad_inputs.py; then re-record the expected text with
 SITE_GEN_RECORD=1 pytest tests/test_bad_inputs.py and review the diff.
 """
-from pathlib import Path
 import shutil
+from pathlib import Path
+
 ROOT = Path("tests/cases/bad_inputs")
 for old in ROOT.iterdir() if ROOT.exists() else []:
     if old.name != "30-symlink-escapes":
