@@ -101,6 +101,8 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 _ENV_TAG = "!ENV"
+MAX_DEPTH = 64
+"""Deeper nesting is refused: no content needs it, and it would exhaust Python's stack."""
 
 
 def resolve_plain(text: str) -> Any:
@@ -145,6 +147,9 @@ class _Builder:
         return next(self.events)
 
     def value(self, event: Any, path: Path_) -> Any:
+        if len(path) > MAX_DEPTH:
+            p = _pos(event)
+            raise YAMLProblem(p.line, p.col, f"nesting deeper than {MAX_DEPTH} levels", "flatten the data")
         if isinstance(event, yaml.AliasEvent):
             return self._alias(event)
         anchor = getattr(event, "anchor", None)

@@ -43,3 +43,43 @@ def bundled_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("build", "-o", str(out), cwd=ROOT)
     assert result.code == 0, result.err
     return out
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (never a downloaded browser)."""
+    require_tool(CHROMIUM, "Debian chromium (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require_tool(None, "playwright (pip)")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def browser_page(browser):
+    """Factory: serve a build folder on a free loopback port and open a fresh page; both stopped after."""
+    from site_gen.server import start
+
+    servers, contexts = [], []
+
+    def open_site(build: Path):
+        server, port = start(build)
+        servers.append(server)
+        context = browser.new_context()
+        contexts.append(context)
+        return context.new_page(), f"http://127.0.0.1:{port}"
+
+    yield open_site
+    for context in contexts:
+        context.close()
+    for server in servers:
+        server.shutdown()
+        server.server_close()

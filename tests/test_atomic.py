@@ -1,0 +1,132 @@
+"""The published folder is never half-written, and builds are deterministic
+(bad-inputs #43-#47)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from site_gen import writer
+from tests.helpers import EPOCH, ROOT, copy_site, run_cli, snapshot
+
+
+def leftovers(site: Path) -> list[str]:
+    return sorted(p.name for p in site.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+
+
+@pytest.fixture
+def built_site(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    return site, snapshot(site / "build")
+
+
+def test_template_error_on_one_page_leaves_build_intact(built_site: tuple[Path, dict]) -> None:
+    site, before = built_site
+    (site / "templates").mkdir()
+    (site / "templates/model.md").write_text(
+        (ROOT / "templates/model.md").read_text().replace(
+            "## Model Metadata",
+            "{% if page.id == 'unknowns' %}{{ page.no_such_field }}{% endif %}\n## Model Metadata"))
+    result = run_cli("build", cwd=site)
+    assert result.code == 1
+    assert result.problems[0].startswith("templates/model.md:")
+    assert result.problems[0].endswith("'no_such_field' is undefined (while rendering content/models/acme/unknowns.md)")
+    assert snapshot(site / "build") == before
+    assert leftovers(site) == []
+
+
+@pytest.mark.parametrize("error", [PermissionError(errno.EACCES, "Permission denied"),
+                                   OSError(errno.ENOSPC, "No space left on device")])
+def test_io_error_half_way_leaves_build_intact(built_site: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch,
+                                                error: OSError) -> None:
+    site, before = built_site
+    real_write = writer.StagedOutput.write
+    calls = {"n": 0}
+
+    def failing_write(self: writer.StagedOutput, relative: str, data: str | bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 7:  # half-way through the pages
+            error.filename = str(self.staging / relative)
+            raise error
+        real_write(self, relative, data)
+
+    monkeypatch.setattr(writer.StagedOutput, "write", failing_write)
+    result = run_cli("build", cwd=site)
+    assert result.code == 1
+    assert f"cannot write: {error.strerror}" in result.err
+    assert snapshot(site / "build") == before
+    assert leftovers(site) == []
+
+
+def test_refuses_a_foreign_non_empty_output_folder(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    precious = site / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    result = run_cli("build", "--output", "precious", cwd=site)
+    assert result.code == 1
+    assert "the folder exists, is not empty, and was not written by site-gen" in result.err
+    assert (precious / "thesis.tex").read_text() == "years of work"
+
+
+def test_removed_page_disappears_from_every_output(built_site: tuple[Path, dict]) -> None:
+    site, _ = built_site
+    (site / "content/models/acme/unknowns.md").unlink()
+    assert run_cli("build", cwd=site).code == 0
+    build = site / "build"
+    assert not (build / "model/unknowns.html").exists()
+    assert not (build / "llms/models/unknowns.md").exists()
+    assert not (build / "api/models/unknowns.json").exists()
+    for name in ("sitemap.xml", "llms/providers/acme.txt", "index.html", "llms/index.md", "api/models.json",
+                 "provider/acme.html", "llms-full.txt"):
+        assert "unknowns" not in (build / name).read_text(), name
+
+
+def _build_in_subprocess(site: Path, out: str, env: dict[str, str]) -> None:
+    full_env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **env}
+    subprocess.run([sys.executable, "-m", "site_gen", "build", "-q", "-o", out], cwd=site, env=full_env,
+                   check=True, capture_output=True)
+
+
+def test_builds_are_identical_across_hash_seed_timezone_locale_and_mtimes(tmp_path: Path) -> None:
+    a, b = copy_site(tmp_path / "a"), copy_site(tmp_path / "b")
+    for path in sorted((b / "content").rglob("*.md")):  # different mtimes, touched in another order
+        os.utime(path, (1_000_000_000, 1_000_000_000 + len(path.name)))
+    _build_in_subprocess(a, "out", {"PYTHONHASHSEED": "1", "TZ": "UTC", "LC_ALL": "C"})
+    _build_in_subprocess(b, "out", {"PYTHONHASHSEED": "4242", "TZ": "Pacific/Kiritimati", "LC_ALL": "C.UTF-8"})
+    assert snapshot(a / "out") == snapshot(b / "out")
+
+
+@pytest.mark.slow
+def test_sigkill_half_way_then_rebuild(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    shutil.copy(ROOT / "mkdocs.yml", site / "mkdocs.yml")
+    (site / "build").mkdir()
+    (site / "build" / writer.MARKER).write_text("previous build\n")
+    (site / "build" / "index.html").write_text("previous site")
+    before = snapshot(site / "build")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    proc = subprocess.Popen([sys.executable, "-m", "site_gen", "build", "-q"], cwd=site, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+            (p / "model").is_dir() and len(list((p / "model").iterdir())) > 500
+            for p in site.glob("build.tmp-*")):
+        time.sleep(0.05)
+    assert proc.poll() is None, "the build finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert snapshot(site / "build") == before
+    assert leftovers(site)  # the killed build's staging folder is still there...
+    assert run_cli("build", "-q", cwd=site).code == 0
+    assert leftovers(site) == []  # ...and the next build cleans it up
+    assert (site / "build/model/gpt-4.1-mini.html").is_file()

@@ -1,0 +1,90 @@
+"""Property tests (Hypothesis): the loader never crashes, and mirror front matter round-trips."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from site_gen import frontmatter, overrides
+from site_gen.diagnose import from_validation_error
+from site_gen.errors import Diagnostic
+from site_gen.render import DEFAULT_THEME, Renderer
+from site_gen.schema import Model
+from tests.helpers import ROOT
+
+
+def load(data: bytes) -> Model | list[Diagnostic]:
+    """The content loader's path for one file: a model, or diagnostics. Anything else is a bug."""
+    try:
+        source = frontmatter.parse("content/models/x/y.md", data)
+    except frontmatter.FrontMatterError as exc:
+        return [exc.diagnostic]
+    document = overrides.apply(source.front)
+    try:
+        return Model.model_validate(document.data)
+    except ValidationError as exc:
+        diagnostics = from_validation_error(exc, Model, "content/models/x/y.md", document)
+        assert diagnostics and all(d.line >= 1 for d in diagnostics)
+        return diagnostics
+
+
+FIELDS = ["id", "title", "provider", "data_updated", "release_date", "limits", "pricing", "capabilities", "aliases",
+          "overrides", "status", "knowledge_cutoff", "availability", "extra", "tittle"]
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
+                    st.text(max_size=30), st.sampled_from(["NO", "1.10", "1:20", "2024-13-45", "2025-04-14", "yes",
+                                                          "~", "0x1F", ".inf", "&a", "*a", "!!python/name:x"]))
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                       st.dictionaries(st.sampled_from([*FIELDS, "input", "above"]),
+                                                                       inner, max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_crash(data: bytes) -> None:
+    load(data)
+    load(b"---\n" + data + b"\n---\nbody\n")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_crashes(text: str) -> None:
+    load(("---\n" + text + "\n---\n").encode("utf-8", "surrogatepass"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(FIELDS), values, max_size=8))
+def test_structured_front_matter_never_crashes(front: dict) -> None:
+    text = yaml.safe_dump(front, allow_unicode=True, default_flow_style=None, sort_keys=False)
+    result = load(("---\n" + text + "---\n").encode("utf-8", "surrogatepass"))
+    assert isinstance(result, (Model, list))
+
+
+def test_deep_nesting_is_a_diagnostic_not_a_crash() -> None:
+    result = load(("---\nextra: " + "[" * 5000 + "]" * 5000 + "\n---\n").encode())
+    assert isinstance(result, list) and "nesting deeper than 64 levels" in result[0].message
+
+
+_renderer = Renderer(DEFAULT_THEME, ROOT)
+one_line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\ufeff"),
+                   min_size=1, max_size=80).filter(lambda s: s.strip())
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=one_line, description=one_line, ident=st.from_regex(r"[a-z0-9][a-z0-9.:/_-]{0,30}", fullmatch=True))
+def test_mirror_front_matter_round_trips(title: str, description: str, ident: str) -> None:
+    urls = SimpleNamespace(route_path="/model/x", canonical_url="https://e.org/model/x", markdown_path="/x.md",
+                           markdown_url="https://e.org/x.md")
+    page = SimpleNamespace(title=title, description=description, urls=urls, content_type="model-detail-page",
+                           id=ident, data_updated="2026-01-01")
+    site = SimpleNamespace(generated_at="2026-01-01T00:00:00.000Z", schema_version=1)
+    text = _renderer.render("partials/mirror_header.md", "x", page=page, site=site)
+    head = yaml.safe_load(text.split("---\n")[1])
+    assert head["title"] == title
+    assert head["description"] == description
+    assert head["id"] == ident
+    assert list(head)[:8] == ["title", "route_path", "canonical_url", "markdown_path", "markdown_url",
+                              "content_type", "description", "generated_at"]
