@@ -15,7 +15,7 @@ from pathlib import Path
 from . import hostconfig, links, sitewide
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
-from .content import load_content
+from .content import Content, load_content
 from .errors import ContentError, Diagnostic, OutputError, SiteGenError
 from .formats import stamp
 from .render import DEFAULT_THEME, Renderer
@@ -45,6 +45,9 @@ class BuildResult:
     generated_at: str = ""
     llms_files: list[tuple[str, int, int]] = field(default_factory=list)
     """(path, bytes, estimated tokens) of each llms file."""
+    content: Content | None = None
+    """The loaded content, for callers that keep it (the dev server)."""
+    catalog: Catalog | None = None
 
 
 def build_time(environ: dict[str, str] | None = None) -> dt.datetime:
@@ -61,8 +64,7 @@ def build_time(environ: dict[str, str] | None = None) -> dt.datetime:
 
 
 def load_catalog(config: SiteConfig) -> Catalog:
-    content = load_content(config.content_dir, config.root)
-    return build_catalog(config, content)
+    return build_catalog(config, load_content(config.content_dir, config.root))
 
 
 @dataclass
@@ -147,13 +149,15 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
     With ``strict``, warnings fail the build like errors (nothing is written).
     """
     stamp_text = stamp(build_time(environ))
-    catalog = load_catalog(config)
+    content = load_content(config.content_dir, config.root)
+    catalog = build_catalog(config, content)
     if strict and catalog.warnings:
         raise ContentError(catalog.warnings)
     about = next((catalog.urls[e.path].href for e in catalog.pages if e.data.id == "about"), None)
     site = site_context(config, stamp_text, about)
     pages = len(catalog.models) + len(catalog.providers) + len(catalog.pages)
-    result = BuildResult(pages=pages, warnings=catalog.warnings, generated_at=stamp_text)
+    result = BuildResult(pages=pages, warnings=catalog.warnings, generated_at=stamp_text, content=content,
+                         catalog=catalog)
     if not write:
         memory = MemoryOutput()
         _render_and_check(config, catalog, site, memory, result, strict, sweep=True)

@@ -31,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-v", "--verbose", action="store_true", help="list every llms file with its size")
     c = sub.add_parser("check", help="validate everything and render every page, writing nothing")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    v = sub.add_parser("serve", help="build, serve with live reload, and rebuild on every change")
+    v.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    v.add_argument("-p", "--port", type=int, default=8000, help="port (default: 8000)")
+    n = sub.add_parser("new", help="write a new content file stub that builds as it is")
+    n.add_argument("kind", choices=("model", "provider"))
+    n.add_argument("id", help="model: <provider>/<model-id>; provider: <provider-id>")
     i = sub.add_parser("import", help="import upstream catalogue data into content/")
     i.add_argument("source", choices=("models-dev", "litellm", "genai-prices", "models-dev-history"))
     i.add_argument("path", help="the upstream data: a folder (models-dev, genai-prices) or a file")
@@ -71,7 +77,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     started = time.perf_counter()
     try:
+        if args.command == "serve":
+            from .dev import serve
+
+            serve(Path(args.config), args.host, args.port)
+            return 0
         config = load_config(args.config)
+        if args.command == "new":
+            from .stubs import new_file
+
+            path = new_file(config, args.kind, args.id)
+            print(f"wrote {path}; fill in the fields marked REQUIRED or TODO, then run site-gen build")
+            return 0
         if args.command == "import":
             return _import(config, args)
         if args.command == "check":

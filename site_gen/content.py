@@ -72,6 +72,27 @@ def load_content(content_dir: Path, root: Path) -> Content:
     return Content(*(sorted(found[k], key=lambda e: e.path) for k in ("model", "provider", "page")))
 
 
+def reload_entries(content: Content, changed: list[Path], content_dir: Path, root: Path) -> Content:
+    """``content`` with the given files parsed again (for the dev server's quick updates)."""
+    replaced: dict[str, Entry] = {}
+    problems: list[Diagnostic] = []
+    for file in changed:
+        kind = _kind_of(file.relative_to(content_dir).parts)
+        if kind is None:
+            continue
+        try:
+            entry = _load(kind, file, root)
+        except _Invalid as invalid:
+            problems.extend(invalid.diagnostics)
+            continue
+        replaced[entry.path] = entry
+    if problems:
+        raise ContentError(problems)
+    lists = [[replaced.get(e.path, e) for e in entries] for entries in (content.models, content.providers,
+                                                                       content.pages)]
+    return Content(*lists)
+
+
 class _Invalid(Exception):
     def __init__(self, diagnostics: list[Diagnostic]):
         self.diagnostics = diagnostics

@@ -86,6 +86,11 @@ def _slug(value: str) -> str:
     return value
 
 
+def check_ident(value: str) -> str:
+    """Validate an id with the schema's rules."""
+    return _ident(value)
+
+
 def check_slug(value: str) -> str:
     """Validate a slug made from an id, with the same rules as a written one."""
     return _slug(value)

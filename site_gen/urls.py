@@ -7,6 +7,7 @@ Windows file systems fold case) are a hard error naming both.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -86,3 +87,36 @@ class OutputPlan:
                 "give one of them another slug"))
             return
         self._owners[key] = (path, owner)
+
+
+@dataclass(frozen=True)
+class RoutePattern:
+    """One page kind's route and mirror patterns, as regular expressions over site paths."""
+
+    kind: str
+    route: re.Pattern[str]
+    mirror: re.Pattern[str]
+    route_template: str
+    mirror_template: str
+
+    def mirror_for(self, path: str) -> str | None:
+        match = self.route.match(path)
+        return self.mirror_template.replace("{slug}", match.groupdict().get("slug") or "") if match else None
+
+    def route_for(self, path: str) -> str | None:
+        match = self.mirror.match(path)
+        return self.route_template.replace("{slug}", match.groupdict().get("slug") or "") if match else None
+
+
+def route_patterns(config: SiteConfig) -> list[RoutePattern]:
+    """Route and mirror patterns of models, providers and pages, plus the home page."""
+    out = [RoutePattern("index", re.compile(r"^/$"), re.compile(r"^/llms/index\.md$"), "/", "/llms/index.md")]
+    for kind in ("model", "provider", "page"):
+        route = getattr(config.routes, kind)
+        mirror = getattr(config.routes, f"{kind}_markdown")
+        out.append(RoutePattern(kind, _compile(route), _compile(mirror), route, mirror))
+    return out
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile("^" + re.escape(pattern).replace(r"\{slug\}", "(?P<slug>[^/]+)") + "$")

@@ -1,0 +1,255 @@
+"""`site-gen serve`: build, serve, watch, rebuild, and reload open pages.
+
+A change to one content file re-renders just the pages that show it (the
+model, its provider pages) in well under a second and reloads the browser;
+a full build then refreshes the site-wide outputs in the background and is
+swapped in whole.  Templates and mkdocs.yml changes rebuild everything.
+
+A broken edit never replaces the last good build: every open page shows an
+overlay with the same `file:line:col` diagnostics the CLI prints, until the
+file is fixed.  The reload script is added to HTML responses only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from . import build as build_module
+from .catalog import Catalog, build_catalog
+from .config import SiteConfig, load_config
+from .content import Content, Entry, reload_entries
+from .errors import Diagnostic, SiteGenError
+from .formats import stamp
+from .render import Renderer
+from .server import Server, Site, start
+from .urls import route_patterns
+from .view import model_page, provider_page, site_context
+
+EVENTS = "/__site_gen/events"
+SCRIPT = "/__site_gen/reload.js"
+RELOAD_JS = """(() => {
+  let seen = null;
+  const show = (problems) => {
+    let box = document.getElementById("site-gen-overlay");
+    if (!problems.length) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "site-gen-overlay";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:0;z-index:99999;background:rgba(20,0,0,.92);color:#fff;" +
+        "font:14px/1.5 ui-monospace,monospace;padding:2rem;overflow:auto;white-space:pre-wrap";
+      document.body.appendChild(box);
+    }
+    box.textContent = "site-gen: the last edit does not build; still serving the last good build.\\n\\n" +
+      problems.join("\\n");
+  };
+  const source = new EventSource("/__site_gen/events");
+  source.onmessage = (event) => {
+    const state = JSON.parse(event.data);
+    show(state.problems);
+    if (seen !== null && state.version !== seen && !state.problems.length) location.reload();
+    seen = state.version;
+  };
+})();
+"""
+
+
+class DevSite:
+    """The served build, its in-memory catalogue, and the state pushed to browsers."""
+
+    def __init__(self, config_path: Path, workdir: Path):
+        self.config_path = config_path
+        self.workdir = workdir
+        self.generation = 0
+        self.version = 0
+        self.problems: list[str] = []
+        self.changed = threading.Condition()
+        self.lock = threading.Lock()
+        self.config: SiteConfig = load_config(config_path, allow_local_url=True)
+        self.catalog: Catalog | None = None
+        self.content: Content | None = None
+        self.site: Site | None = None
+        self.root = workdir / "empty"
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    # -- state shared with the browsers ------------------------------------------------------------
+    def state(self) -> str:
+        return json.dumps({"version": self.version, "problems": self.problems})
+
+    def publish(self, problems: list[Diagnostic] | None = None, reload: bool = True) -> None:
+        with self.changed:
+            self.problems = [d.format() for d in problems or []]
+            if reload and not problems:
+                self.version += 1
+            self.changed.notify_all()
+
+    # -- building ------------------------------------------------------------------------------------
+    def full_build(self, reload: bool = True) -> bool:
+        """Build everything into a new folder and switch to it; False (and an overlay) on errors."""
+        try:
+            config = load_config(self.config_path, allow_local_url=True)
+            target = self.workdir / f"gen-{self.generation + 1}"
+            result = build_module.build(config, target)
+            content, catalog = result.content, result.catalog
+        except SiteGenError as exc:
+            self.publish(exc.diagnostics)
+            return False
+        with self.lock:
+            old, self.root = self.root, target
+            self.generation += 1
+            self.config, self.catalog, self.content = config, catalog, content
+            if self.site is not None:
+                self.site.root = target
+        shutil.rmtree(old, ignore_errors=True)
+        self.publish(reload=reload)
+        return True
+
+    def quick_update(self, changed: set[Path]) -> bool:
+        """Re-render only the pages that show the changed content files; False if that is not enough."""
+        content_dir = self.config.content_dir.resolve()
+        if self.catalog is None or self.content is None or not all(
+                p.suffix == ".md" and p.is_file() and content_dir in p.resolve().parents for p in changed):
+            return False
+        try:
+            content = reload_entries(self.content, [p.resolve() for p in sorted(changed)], content_dir,
+                                     self.config.root.resolve())
+            catalog = build_catalog(self.config, content)
+        except SiteGenError as exc:
+            self.publish(exc.diagnostics)
+            return True
+        if set(catalog.urls) != set(self.catalog.urls):
+            return False  # a page appeared or vanished: routes, listings and llms files all change
+        shown = {p.resolve().relative_to(self.config.root.resolve()).as_posix() for p in changed}
+        entries = self._affected(catalog, shown)
+        renderer = Renderer(self.config.templates_dir, self.config.root)
+        site = site_context(self.config, stamp(build_module.build_time()))
+        with self.lock:
+            for entry in entries:
+                page = (model_page if entry.kind == "model" else provider_page)(self.config, catalog, entry)
+                for name, file in ((f"{page.kind}.html", page.urls.html_file),
+                                   (f"{page.kind}.md", page.urls.markdown_file)):
+                    _replace(self.root / file, renderer.render(name, page.source_file, site=site, page=page))
+            self.catalog, self.content = catalog, content
+        self.publish()
+        return True
+
+    @staticmethod
+    def _affected(catalog: Catalog, shown: set[str]) -> list[Entry]:
+        entries = [e for e in [*catalog.models, *catalog.providers.values()] if e.path in shown]
+        extra: list[Entry] = []
+        for entry in entries:
+            if entry.kind == "model":
+                extra.append(catalog.provider_of(entry))
+                extra += [catalog.providers[row.provider] for row in entry.data.availability  # type: ignore[union-attr]
+                          if row.provider in catalog.providers]
+        unique = {e.path: e for e in entries + extra if e.kind in ("model", "provider")}
+        return [unique[k] for k in sorted(unique)]
+
+
+def _replace(path: Path, text: str) -> None:
+    """Replace one served file atomically, so a request never sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def _inject(body: bytes) -> bytes:
+    tag = f'<script src="{SCRIPT}" defer></script>'.encode()
+    index = body.rfind(b"</body>")
+    return body[:index] + tag + body[index:] if index >= 0 else body + tag
+
+
+def _events(dev: DevSite) -> Any:
+    def handler(request: Any) -> None:
+        request.send_response(200)
+        request.send_header("Content-Type", "text/event-stream")
+        request.send_header("Cache-Control", "no-store")
+        request.send_header("Connection", "keep-alive")
+        request.end_headers()
+        last = None
+        try:
+            while True:
+                with dev.changed:
+                    state = dev.state()
+                    if state == last:
+                        dev.changed.wait(timeout=15)
+                        state = dev.state()
+                if state != last:
+                    request.wfile.write(f"data: {state}\n\n".encode())
+                else:
+                    request.wfile.write(b": keep-alive\n\n")
+                request.wfile.flush()
+                last = state
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            return
+    return handler
+
+
+def _script(request: Any) -> None:
+    body = RELOAD_JS.encode()
+    request.send_response(200)
+    request.send_header("Content-Type", "text/javascript; charset=utf-8")
+    request.send_header("Content-Length", str(len(body)))
+    request.send_header("Cache-Control", "no-store")
+    request.end_headers()
+    request.wfile.write(body)
+
+
+class Watcher(threading.Thread):
+    """watchfiles (a maintained, Rust-backed watcher) on content/, templates/ and mkdocs.yml."""
+
+    def __init__(self, dev: DevSite, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.dev, self.stop_event = dev, stop
+
+    def run(self) -> None:
+        from watchfiles import watch
+
+        config = self.dev.config
+        paths = [p for p in (config.content_dir, config.templates_dir, self.dev.config_path) if p.exists()]
+        for changes in watch(*paths, stop_event=self.stop_event, debounce=150, step=50,
+                             watch_filter=lambda _, path: not Path(path).name.startswith((".", "#"))
+                             and not path.endswith(("~", ".swp", ".tmp"))):
+            changed = {Path(path) for _, path in changes}
+            if self.dev.quick_update(changed):
+                threading.Thread(target=self.dev.full_build, kwargs={"reload": False}, daemon=True).start()
+            else:
+                self.dev.full_build()
+
+
+def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: threading.Event | None = None,
+          stop: threading.Event | None = None) -> None:
+    """Build, serve and watch until ``stop`` is set (or Ctrl-C)."""
+    stop = stop or threading.Event()
+    with tempfile.TemporaryDirectory(prefix="site-gen-serve-", ignore_cleanup_errors=True) as tmp:
+        dev = DevSite(config_path, Path(tmp))
+        dev.full_build()
+        site = Site(dev.root, route_patterns(dev.config), dev.config.url, on_html=_inject)
+        site.extra[EVENTS] = ("events", _events(dev))
+        site.extra[SCRIPT] = ("script", _script)
+        dev.site = site
+        server: Server
+        server, bound = start(dev.root, host, port, site)
+        watcher = Watcher(dev, stop)
+        watcher.start()
+        print(f"serving on http://{host}:{bound}/ (Ctrl-C stops)", flush=True)
+        if ready is not None:
+            ready.set()
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+            with dev.changed:
+                dev.changed.notify_all()
+            server.shutdown()
+            server.server_close()
