@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from .catalog import Catalog
 from .config import SiteConfig
 from .schema import SCHEMA_VERSION, Model, Provider
+from .urls import page_urls
 
 API_VERSION = 1
 
@@ -92,17 +93,22 @@ def _dump(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
+def model_file(config: SiteConfig, entry: Any) -> tuple[str, str]:
+    """/api/models/<slug>.json: the model's content data, a pure function of its file (and the config)."""
+    urls = page_urls(config, "model", entry.slug)
+    return f"api/models/{entry.slug}.json", _dump({
+        "$schema": config.url("/schema/content-model.json"), "url": urls.canonical_url,
+        "markdown_url": urls.markdown_url, **entry.data.model_dump(mode="json", exclude={"overrides"})})
+
+
 def files(config: SiteConfig, catalog: Catalog, site: Any) -> Iterator[tuple[str, str]]:
+    """The catalogue listing and the schemas (the per-model files come from model_file)."""
     summaries = [_summary(config, catalog, e) for e in catalog.models]
     listing = ApiCatalogue(schema_version=SCHEMA_VERSION, site_name=config.site_name, site_url=config.site_url,
                            generated_at=site.generated_at, data_updated=catalog.data_updated.isoformat(),
                            count=len(summaries), models=summaries)
     yield "api/models.json", _dump({"$schema": config.url("/schema/api-models.json"),
                                     **listing.model_dump(mode="json")})
-    for summary, entry in zip(summaries, catalog.models, strict=True):
-        yield f"api/models/{entry.slug}.json", _dump({
-            "$schema": config.url("/schema/content-model.json"), "url": summary.url,
-            "markdown_url": summary.markdown_url, **entry.data.model_dump(mode="json", exclude={"overrides"})})
     yield "schema/api-models.json", _dump(ApiCatalogue.model_json_schema())
     yield "schema/content-model.json", _dump(Model.model_json_schema())
     yield "schema/content-provider.json", _dump(Provider.model_json_schema())

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from . import hostconfig, links, sitewide
+from . import api, cache, hostconfig, links, pages, sitewide
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
 from .content import Content, load_content
@@ -21,19 +25,12 @@ from .formats import stamp
 from .render import DEFAULT_THEME, Renderer
 from .schema import Provider
 from .view import (
-    Page,
     Site,
-    index_page,
     logo_path,
-    model_page,
     not_found_page,
-    provider_page,
     site_context,
-    static_page,
 )
-from .writer import MemoryOutput, StagedOutput, check_output_dir
-
-Output = StagedOutput | MemoryOutput
+from .writer import StagedOutput, check_output_dir
 
 
 @dataclass
@@ -47,6 +44,12 @@ class BuildResult:
     """(path, bytes, estimated tokens) of each llms file."""
     content: Content | None = None
     """The loaded content, for callers that keep it (the dev server)."""
+    rendered: int = 0
+    """Pages rendered by this build."""
+    skipped: int = 0
+    """Pages reused unchanged from the previous build (hard-linked, not rewritten)."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each phase."""
     catalog: Catalog | None = None
 
 
@@ -71,22 +74,52 @@ def load_catalog(config: SiteConfig) -> Catalog:
 class Rendered:
     """What rendering learned that later steps need."""
 
-    llms_files: dict[str, str] = field(default_factory=dict)
+    llms_report: list[tuple[str, int, int]] = field(default_factory=list)
     ids: dict[str, set[str]] = field(default_factory=dict)
     """Element ids of each HTML page, for anchor checks."""
+    pages: list[pages.Done] = field(default_factory=list)
+    sitewide_key: str = ""
+    sitewide_files: list[str] = field(default_factory=list)
+    page_seconds: float = 0.0
+    api_keys: dict[str, str] = field(default_factory=dict)
 
 
-def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: Output) -> Rendered:
-    """Write every output file into ``out`` in a stable order."""
-    renderer = Renderer(config.templates_dir, config.root)
+def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
+                previous: dict[str, Any] | None = None, workers: int = 1) -> Rendered:
+    """Write every output into the staging folder: pages on all workers, then the site-wide files."""
+    base = cache.base_key(config)
     rendered = Rendered()
-    for entry in sorted(catalog.providers.values(), key=lambda e: e.path):
-        _write_page(out, renderer, site, provider_page(config, catalog, entry), rendered)
-    for entry in catalog.models:
-        _write_page(out, renderer, site, model_page(config, catalog, entry), rendered)
-    for entry in catalog.pages:
-        _write_page(out, renderer, site, static_page(config, catalog, entry), rendered)
-    _write_page(out, renderer, site, index_page(config, catalog), rendered)
+    started = time.perf_counter()
+    rendered.pages = pages.render_pages(config, catalog, site, out.staging, pages.jobs(catalog, base), previous,
+                                        workers)
+    rendered.page_seconds = time.perf_counter() - started
+    for done in rendered.pages:
+        out.record(done.files, sum(done.sizes))
+        rendered.ids[done.files[0]] = set(done.ids)
+    rendered.sitewide_key = pages.content_key(base, catalog)
+    before = set(out.files)
+    if not _reuse_sitewide(out, previous, rendered):
+        rendered.llms_report = sitewide.size_report(dict(_write_sitewide(config, catalog, site, out, previous)))
+    rendered.sitewide_files = sorted(set(out.files) - before)
+    rendered.api_keys = out.api_keys or (previous or {}).get("api_keys", {})
+    return rendered
+
+
+def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered: Rendered) -> bool:
+    """Site-wide files depend on the whole catalogue: reuse them all only when no input changed."""
+    if not previous or previous.get("sitewide_key") != rendered.sitewide_key:
+        return False
+    names = previous.get("sitewide", [])
+    if not out.link_from(Path(previous["dir"]), names, previous["files"]):
+        return False
+    rendered.llms_report = [tuple(row) for row in previous.get("llms_report", [])]  # type: ignore[misc]
+    return True
+
+
+def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
+                    previous: dict[str, Any] | None) -> Iterator[tuple[str, str]]:
+    """Write the site-wide files; yields the llms files (path, text) for the size report."""
+    renderer = Renderer(config.templates_dir, config.root)
     out.write("404.html", renderer.render("404.html", "404", site=site, page=not_found_page()))
     for path, data in _assets(config):
         out.write(path, data)
@@ -96,26 +129,26 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: Output) -
             out.write(logo_path(provider).lstrip("/"), _logo(config, entry.path, provider.logo))
     for path, text in sitewide.llms_files(config, catalog):
         out.write(path, text)
-        rendered.llms_files[path] = text
+        yield path, text
     for path, text in sitewide.llms_full_files(config, catalog, out.read, config.llms_full_max_bytes):
         out.write(path, text)
-        rendered.llms_files[path] = text
+        yield path, text
     for path, text in sitewide.sitemap_files(config, catalog):
         out.write(path, text)
     out.write("robots.txt", sitewide.robots(config))
     out.write("feed.xml", sitewide.feed(config, catalog, site))
     for path, text in sitewide.api_files(config, catalog, site):
         out.write(path, text)
+    base = cache.base_key(config)
+    for entry in catalog.models:
+        name = f"api/models/{entry.slug}.json"
+        key = pages.entry_key(base, entry)
+        out.api_keys[name] = key
+        if not (previous and previous.get("api_keys", {}).get(name) == key
+                and out.link_from(Path(previous["dir"]), [name], previous["files"])):
+            out.write(*api.model_file(config, entry))
     out.write("_headers", hostconfig.headers(config, catalog))
     out.write("nginx-site-gen.conf", hostconfig.nginx(config))
-    return rendered
-
-
-def _write_page(out: Output, renderer: Renderer, site: Site, page: Page, rendered: Rendered) -> None:
-    html = renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
-    rendered.ids[page.urls.html_file] = links.ids_of(html)
-    out.write(page.urls.html_file, html)
-    out.write(page.urls.markdown_file, renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page))
 
 
 def _logo(config: SiteConfig, source_file: str, name: str) -> bytes:
@@ -143,41 +176,81 @@ def _assets(config: SiteConfig) -> list[tuple[str, bytes]]:
 
 
 def build(config: SiteConfig, output: Path | None = None, *, write: bool = True, strict: bool = False,
-          environ: dict[str, str] | None = None, shown_output: str | None = None) -> BuildResult:
-    """Validate everything, render every output, then publish it atomically.
+          environ: dict[str, str] | None = None, shown_output: str | None = None, jobs: int | None = None,
+          incremental: bool = True) -> BuildResult:
+    """Validate everything, render every output, check every link, then publish atomically.
 
     With ``strict``, warnings fail the build like errors (nothing is written).
+    ``write=False`` (site-gen check) renders into a temporary folder that is thrown away.
     """
+    clock = _Clock()
     stamp_text = stamp(build_time(environ))
-    content = load_content(config.content_dir, config.root)
+    signature = cache.signature(config)
+    workers = jobs or os.cpu_count() or 1
+    content = load_content(config.content_dir, config.root, workers)
+    clock.lap("load content")
     catalog = build_catalog(config, content)
+    clock.lap("catalogue checks")
     if strict and catalog.warnings:
         raise ContentError(catalog.warnings)
     about = next((catalog.urls[e.path].href for e in catalog.pages if e.data.id == "about"), None)
     site = site_context(config, stamp_text, about)
-    pages = len(catalog.models) + len(catalog.providers) + len(catalog.pages)
-    result = BuildResult(pages=pages, warnings=catalog.warnings, generated_at=stamp_text, content=content,
-                         catalog=catalog)
+    count = len(catalog.models) + len(catalog.providers) + len(catalog.pages)
+    result = BuildResult(pages=count, warnings=catalog.warnings, generated_at=stamp_text, content=content,
+                         catalog=catalog, timings=clock.laps)
     if not write:
-        memory = MemoryOutput()
-        _render_and_check(config, catalog, site, memory, result, strict, sweep=True)
+        with tempfile.TemporaryDirectory(prefix="site-gen-check-") as tmp, StagedOutput(Path(tmp) / "out") as staged:
+            _render_and_check(config, catalog, site, staged, result, strict, None, workers, sweep=True)
         return result
     output = output or config.output_dir
     check_output_dir(output, {"the project folder": config.root, "the content folder": config.content_dir,
                               "the templates folder": config.templates_dir}, shown_output)
+    previous = cache.load(config, output) if incremental and output.is_dir() else None
+    if previous is not None:
+        previous["dir"] = str(output.resolve())
     with StagedOutput(output) as staged:
-        _render_and_check(config, catalog, site, staged, result, strict, sweep=False)
+        rendered = _render_and_check(config, catalog, site, staged, result, strict, previous, workers, sweep=False)
+        clock.lap("render and link checks")
         staged.commit()
+    _save_manifest(config, output, rendered, result, signature)
+    clock.lap("publish and cache")
     return result
 
 
-def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: Output, result: BuildResult,
-                      strict: bool, sweep: bool) -> None:
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self._last
+        self._last = now
+
+
+def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result: BuildResult,
+                   signature: str) -> None:
+    files = {}
+    for name in result.files:
+        st = (output / name).stat()
+        files[name] = [st.st_size, st.st_mtime_ns]
+    page_records = {}
+    for done in rendered.pages:
+        page_records[done.files[0]] = {"key": done.key, "files": list(done.files), "ids": list(done.ids),
+                                       "stat": [files[name] for name in done.files]}
+    cache.save(config, output, {"signature": signature, "pages": page_records, "files": files,
+                                "sitewide_key": rendered.sitewide_key, "sitewide": rendered.sitewide_files,
+                                "llms_report": rendered.llms_report, "warnings": len(result.warnings),
+                                "api_keys": rendered.api_keys})
+
+
+def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, result: BuildResult,
+                      strict: bool, previous: dict[str, Any] | None, workers: int, sweep: bool) -> Rendered:
     """Render into ``out``, then check every link; any error aborts before anything is published."""
     try:
-        rendered = render_site(config, catalog, site, out)
+        rendered = render_site(config, catalog, site, out, previous, workers)
     except OSError as exc:
-        raise OutputError(Diagnostic(str(exc.filename or out), message=f"cannot write: {exc.strerror or exc}",
+        raise OutputError(Diagnostic(str(exc.filename or out.staging), message=f"cannot write: {exc.strerror or exc}",
                                      hint="check free disk space and permissions")) from None
     targets = links.Targets(config, out.files, rendered.ids)
     errors, warnings = links.check_bodies(catalog, targets)
@@ -186,5 +259,8 @@ def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: Out
     result.warnings = sorted(result.warnings + warnings)
     if errors or (strict and warnings):
         raise ContentError(errors + (warnings if strict else []))
-    result.llms_files = sitewide.size_report(rendered.llms_files)
+    result.llms_files = rendered.llms_report
     result.files, result.bytes_written = out.files, out.bytes_written
+    result.rendered = sum(1 for d in rendered.pages if d.rendered)
+    result.skipped = sum(1 for d in rendered.pages if not d.rendered)
+    return rendered

@@ -54,6 +54,10 @@ class Catalog:  # frozen, but with cached derived views
         return out
 
     @functools.cached_property
+    def by_path(self) -> dict[str, Entry]:
+        return {e.path: e for e in [*self.models, *self.providers.values(), *self.pages]}
+
+    @functools.cached_property
     def data_updated(self) -> dt.date:
         """The newest data date in the catalogue: the date of the data as a whole."""
         entries = [*self.models, *self.providers.values(), *self.pages]

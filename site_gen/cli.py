@@ -12,11 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, reference
-from .build import build
+from . import __version__, cache
 from .config import load_config
 from .errors import SiteGenError
-from .schema import Model, Provider
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,7 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", help="output folder (default: output_dir from the config)")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    b.add_argument("-v", "--verbose", action="store_true", help="list every llms file with its size")
+    b.add_argument("-v", "--verbose", action="store_true", help="list every llms file and the time of each phase")
+    b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    b.add_argument("--clean", action="store_true", help="ignore the build cache and render every page")
     c = sub.add_parser("check", help="validate everything and render every page, writing nothing")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     v = sub.add_parser("serve", help="build, serve with live reload, and rebuild on every change")
@@ -68,7 +68,11 @@ def _import(config: object, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in ("schema",):
+        from .schema import Model, Provider
     if args.command == "schema" and args.markdown:
+        from . import reference
+
         print(reference.markdown(), end="")
         return 0
     if args.command == "schema":
@@ -89,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             path = new_file(config, args.kind, args.id)
             print(f"wrote {path}; fill in the fields marked REQUIRED or TODO, then run site-gen build")
             return 0
+        from .build import build
+
         if args.command == "import":
             return _import(config, args)
         if args.command == "check":
@@ -97,7 +103,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ok: {result.pages} pages valid, {len(result.warnings)} warnings, nothing written")
             return 0
         output = Path(args.output).expanduser() if args.output else None
-        result = build(config, output, strict=args.strict, shown_output=args.output)
+        if not args.clean and not args.strict and cache.nothing_to_do(config, output or config.output_dir):
+            if not args.quiet:
+                print(f"nothing changed since the last build of {args.output or config.output_dir} "
+                      f"({time.perf_counter() - started:.2f} s)")
+            return 0
+        result = build(config, output, strict=args.strict, shown_output=args.output, jobs=args.jobs,
+                       incremental=not args.clean)
         _print_warnings(result.warnings)
     except SiteGenError as exc:
         for diagnostic in exc.diagnostics:
@@ -108,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         elapsed = time.perf_counter() - started
         _print_llms_sizes(result.llms_files, args.verbose)
+        if args.verbose:
+            for phase, seconds in result.timings.items():
+                print(f"{phase:<48} {seconds:>12.2f} s")
+        print(f"pages rendered: {result.rendered}, reused unchanged: {result.skipped}")
         print(f"built {result.pages} pages ({len(result.files)} files, {result.bytes_written / 1e6:.1f} MB) "
               f"into {args.output or config.output_dir} in {elapsed:.2f} s")
     return 0

@@ -7,6 +7,9 @@ Symlinks that leave the content folder are never followed.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import multiprocessing
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -40,6 +43,8 @@ class Entry:
     document: Document
     """The parsed front matter with source positions, for later checks."""
     slug: str
+    digest: str = ""
+    """Hash of the file's bytes: the build cache's key for everything this page shows."""
 
     def pos(self, *loc: str | int) -> tuple[int, int]:
         p = self.document.pos(tuple(loc))
@@ -53,20 +58,18 @@ class Content:
     pages: list[Entry]
 
 
-def load_content(content_dir: Path, root: Path) -> Content:
-    """Parse and validate every content file. Raises ContentError with all problems."""
+def load_content(content_dir: Path, root: Path, workers: int = 1) -> Content:
+    """Parse and validate every content file (on ``workers`` processes). Raises ContentError with all problems."""
     problems: list[Diagnostic] = []
     found: dict[str, list[Entry]] = {"model": [], "provider": [], "page": []}
     if not content_dir.is_dir():
         raise ContentError(Diagnostic(_show(content_dir, root), message="content folder not found",
                                       hint="create it, or set plugins.site_gen.content_dir in mkdocs.yml"))
-    for kind, file in _discover(content_dir, root, problems):
-        try:
-            entry = _load(kind, file, root)
-        except _Invalid as invalid:
-            problems.extend(invalid.diagnostics)
-            continue
-        found[kind].append(entry)
+    for outcome in _load_all(_discover(content_dir, root, problems), root, workers):
+        if isinstance(outcome, Entry):
+            found[outcome.kind].append(outcome)
+        else:
+            problems.extend(outcome)
     if problems:
         raise ContentError(problems)
     return Content(*(sorted(found[k], key=lambda e: e.path) for k in ("model", "provider", "page")))
@@ -91,6 +94,23 @@ def reload_entries(content: Content, changed: list[Path], content_dir: Path, roo
     lists = [[replaced.get(e.path, e) for e in entries] for entries in (content.models, content.providers,
                                                                        content.pages)]
     return Content(*lists)
+
+
+def _load_or_problems(job: tuple[Kind, Path, Path]) -> Entry | list[Diagnostic]:
+    kind, file, root = job
+    try:
+        return _load(kind, file, root)
+    except _Invalid as invalid:
+        return invalid.diagnostics
+
+
+def _load_all(files: list[tuple[Kind, Path]], root: Path, workers: int) -> list[Entry | list[Diagnostic]]:
+    """Parse in file order; with several workers, in forked processes (results keep the same order)."""
+    jobs = [(kind, file, root) for kind, file in files]
+    if workers <= 1 or len(jobs) < 400 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_load_or_problems(job) for job in jobs]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(_load_or_problems, jobs, chunksize=max(50, len(jobs) // (workers * 8)))
 
 
 class _Invalid(Exception):
@@ -153,7 +173,8 @@ def _kind_of(parts: tuple[str, ...]) -> Kind | None:
 def _load(kind: Kind, file: Path, root: Path) -> Entry:
     shown = _show(file, root)
     try:
-        source = frontmatter.parse(shown, file.read_bytes())
+        raw = file.read_bytes()
+        source = frontmatter.parse(shown, raw)
     except frontmatter.FrontMatterError as exc:
         raise _Invalid([exc.diagnostic]) from None
     except OSError as exc:
@@ -174,9 +195,22 @@ def _load(kind: Kind, file: Path, root: Path) -> Entry:
             pos = document.pos(("id",))
             raise _Invalid([Diagnostic(shown, pos.line, pos.col, "id", f"{exc} (made from the id)",
                                        "set a shorter 'slug' for this page")]) from None
-    entry = Entry(kind, shown, data, source.body, source.body_line, document, slug)
+    entry = Entry(kind, shown, data, source.body, source.body_line, document, slug,
+                  hashlib.blake2b(raw, digest_size=16).hexdigest())
     _check_location(entry, file)
-    return entry
+    return dataclasses.replace(entry, document=_trim(document))
+
+
+# Only these positions are read after validation (catalogue checks point at them); keeping the rest
+# would make every entry ten times larger to hold and to send between processes.
+_KEPT = frozenset({"id", "slug", "provider", "aliases", "release_date", "limits", "pricing", "availability"})
+
+
+def _trim(document: Document) -> Document:
+    def keep(path: tuple) -> bool:
+        return not path or (path[0] in _KEPT and len(path) <= 5)
+    return Document(None, {p: v for p, v in document.positions.items() if keep(p)},
+                    {p: v for p, v in document.key_positions.items() if keep(p)})
 
 
 def _check_location(entry: Entry, file: Path) -> None:

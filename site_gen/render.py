@@ -19,8 +19,7 @@ import jinja2
 
 from . import formats, jsonld, markdown
 from .errors import Diagnostic, RenderError
-
-DEFAULT_THEME = Path(__file__).resolve().parent.parent / "templates"
+from .theme import DEFAULT_THEME
 
 
 def _yaml_str(value: object) -> str:

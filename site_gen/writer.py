@@ -53,6 +53,7 @@ class StagedOutput:
         self.staging = output.with_name(f"{output.name}.tmp-{secrets.token_hex(4)}")
         self._written: dict[str, str] = {}
         self.bytes_written = 0
+        self.api_keys: dict[str, str] = {}
 
     def __enter__(self) -> StagedOutput:
         clean_stale(self.output)
@@ -78,6 +79,33 @@ class StagedOutput:
         target.write_bytes(payload)
         self.bytes_written += len(payload)
 
+    def record(self, files: tuple[str, ...], size: int) -> None:
+        """Files a worker process wrote (or linked) into the staging folder."""
+        for relative in files:
+            key = fold(relative)
+            if key in self._written:
+                raise OutputError(Diagnostic(relative, message=f"two outputs write the same file: {relative}",
+                                             hint="this is a site-gen bug; please report it"))
+            self._written[key] = relative
+        self.bytes_written += size
+
+    def link_from(self, source: Path, names: list[str], stats: dict[str, list[int]]) -> bool:
+        """Hard-link files of the previous build that are exactly as it wrote them; False if any is not."""
+        for name in names:
+            try:
+                st = (source / name).stat()
+            except OSError:
+                return False
+            if [st.st_size, st.st_mtime_ns] != stats.get(name):
+                return False
+        for name in names:
+            target = self.staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source / name, target)
+            self._written[fold(name)] = name
+            self.bytes_written += stats[name][0]
+        return True
+
     def read(self, relative: str) -> str:
         """Text of a file already written in this build."""
         return (self.staging / relative).read_text(encoding="utf-8")
@@ -94,32 +122,6 @@ class StagedOutput:
         os.replace(self.staging, self.output)
         if had_old:
             shutil.rmtree(old, ignore_errors=True)
-
-
-class MemoryOutput:
-    """Collects outputs in memory: `check` renders everything and writes nothing."""
-
-    def __init__(self) -> None:
-        self._files: dict[str, bytes] = {}
-        self._folded: dict[str, str] = {}
-        self.bytes_written = 0
-
-    def write(self, relative: str, data: str | bytes) -> None:
-        key = fold(relative)
-        if key in self._folded:
-            raise OutputError(Diagnostic(relative, message=f"two outputs write the same file: {relative} "
-                                         f"and {self._folded[key]}", hint="this is a site-gen bug; please report it"))
-        self._folded[key] = relative
-        payload = data.encode("utf-8") if isinstance(data, str) else data
-        self._files[relative] = payload
-        self.bytes_written += len(payload)
-
-    def read(self, relative: str) -> str:
-        return self._files[relative].decode("utf-8")
-
-    @property
-    def files(self) -> list[str]:
-        return sorted(self._files)
 
 
 def clean_stale(output: Path) -> None:

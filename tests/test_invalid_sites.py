@@ -31,7 +31,7 @@ def test_invalid_site(case: str, tmp_path: Path) -> None:
     assert result.code == 1
     assert result.err.rstrip().endswith("nothing was written")
     assert snapshot(site / "build") == before
-    assert sorted(p.name for p in site.iterdir()) == sorted(["build", "content", "mkdocs.yml"])
+    assert sorted(p.name for p in site.iterdir()) == sorted([".site-gen-cache", "build", "content", "mkdocs.yml"])
 
     check = run_cli("check", cwd=site)
     assert check.code == 1 and check.problems == expected

@@ -1,0 +1,103 @@
+"""The build cache: what the previous build wrote, and from which inputs.
+
+`.site-gen-cache/<output>.json` (beside mkdocs.yml, never published) maps
+every page to its key and to the size and mtime of the files it wrote.  The
+next build reuses a page only when its key matches *and* its files are as
+the cache says; a cache that is unreadable, from another version, or about
+another folder is ignored and the build starts clean.  The whole-tree
+signature (content, templates, config and code, by size and mtime) lets a
+build with nothing to do stop before loading anything.
+
+This module imports no third-party code, so the no-op check stays cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .config import SiteConfig
+from .theme import DEFAULT_THEME
+
+VERSION = 2
+CODE_DIR = Path(__file__).resolve().parent
+
+
+def cache_file(config: SiteConfig, output: Path) -> Path:
+    name = output.resolve().as_posix().strip("/").replace("/", "__") or "root"
+    return config.root / ".site-gen-cache" / f"{name}.json"
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        out += [Path(dirpath) / f for f in sorted(filenames) if not f.endswith(".pyc")]
+    return out
+
+
+def base_key(config: SiteConfig) -> str:
+    """Hash of everything every page depends on: code, templates and configuration."""
+    h = hashlib.blake2b(digest_size=16)
+    for path in [*_files(CODE_DIR), *_files(DEFAULT_THEME), *_files(config.templates_dir), config.config_path]:
+        h.update(path.as_posix().encode())
+        h.update(path.read_bytes())
+    h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    return h.hexdigest()
+
+
+def signature(config: SiteConfig) -> str:
+    """Cheap fingerprint of every input by path, size and mtime (no file is read)."""
+    h = hashlib.blake2b(digest_size=16)
+    for folder in (CODE_DIR, DEFAULT_THEME, config.templates_dir, config.content_dir):
+        for path in _files(folder):
+            st = path.stat()
+            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    st = config.config_path.stat()
+    h.update(f"{config.config_path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    return h.hexdigest()
+
+
+def load(config: SiteConfig, output: Path) -> dict[str, Any] | None:
+    """The previous build's manifest, or None when it cannot be trusted."""
+    try:
+        data = json.loads(cache_file(config, output).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("pages"), dict) \
+            or not isinstance(data.get("files"), dict) or data.get("output") != str(output.resolve()):
+        return None
+    return data
+
+
+def save(config: SiteConfig, output: Path, manifest: dict[str, Any]) -> None:
+    path = cache_file(config, output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({**manifest, "version": VERSION, "output": str(output.resolve())}, sort_keys=True),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def untouched(manifest: dict[str, Any], output: Path) -> bool:
+    """True when every file the previous build wrote is still there, as it was written."""
+    for name, (size, mtime) in manifest["files"].items():
+        try:
+            st = (output / name).stat()
+        except OSError:
+            return False
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return False
+    return True
+
+
+def nothing_to_do(config: SiteConfig, output: Path) -> bool:
+    """The no-op check: same inputs as last time, and the output untouched."""
+    manifest = load(config, output)
+    return bool(manifest) and manifest.get("signature") == signature(config) and untouched(manifest, output)

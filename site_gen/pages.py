@@ -1,0 +1,178 @@
+"""Render every page (HTML + mirror) on all cores, skipping pages whose inputs did not change.
+
+Rendering a page is a pure function of its page context and the templates,
+so pages can be rendered in any order, by any worker, and skipped when
+nothing they show changed.  Each page has a key: a hash of the templates,
+the config, the code, and the bytes of every content file the page shows
+(its own, its provider's, the providers it lists, the models a provider
+page lists).  A page whose key matches the previous build's, and whose
+previous output files are untouched, is hard-linked from the previous build
+into the new staging folder: not rendered, not rewritten.
+
+Workers are forked after the catalogue is loaded, so each inherits it (and
+compiles the templates once); they write their pages straight into the
+staging folder and send back only file names, ids and keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from . import links
+from .catalog import Catalog
+from .config import SiteConfig
+from .render import Renderer
+from .view import Site, index_page, model_page, provider_page, static_page
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str
+    path: str
+    """The entry's path, or 'index'."""
+    key: str
+
+
+@dataclass(frozen=True)
+class Done:
+    files: tuple[str, ...]
+    key: str
+    ids: tuple[str, ...]
+    rendered: bool
+    sizes: tuple[int, ...]
+
+
+def _hash(*parts: Iterable[str] | str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        for text in [part] if isinstance(part, str) else part:
+            h.update(text.encode("utf-8"))
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def jobs(catalog: Catalog, base_key: str) -> list[Job]:
+    """One job per page, keyed by everything it shows."""
+    out = []
+    serving: dict[str, list[str]] = {}
+    for entry in catalog.models:
+        for row in entry.data.availability:  # type: ignore[union-attr]
+            serving.setdefault(row.provider, []).append(entry.digest)
+    for entry in catalog.providers.values():
+        own = [m.digest for m in catalog.models_of(entry.data.id)]
+        out.append(Job("provider", entry.path, _hash(base_key, "provider", entry.digest, own,
+                                                     serving.get(entry.data.id, []))))
+    for entry in catalog.models:
+        model = entry.data
+        shown = {model.provider} | {row.provider for row in model.availability}  # type: ignore[union-attr]
+        deps = [catalog.providers[p].digest for p in sorted(shown) if p in catalog.providers]
+        out.append(Job("model", entry.path, _hash(base_key, "model", entry.digest, deps)))
+    for entry in catalog.pages:
+        out.append(Job("page", entry.path, _hash(base_key, "page", entry.digest)))
+    everything = [e.digest for e in [*catalog.models, *catalog.providers.values()]]
+    out.append(Job("index", "index", _hash(base_key, "index", everything)))
+    return out
+
+
+def entry_key(base_key: str, entry: Any) -> str:
+    """Key of an output that shows one content file and nothing else."""
+    return _hash(base_key, "entry", entry.digest)
+
+
+def content_key(base_key: str, catalog: Catalog) -> str:
+    """Key of the site-wide outputs: every content file counts."""
+    return _hash(base_key, "site", [e.digest for e in catalog.by_path.values()])
+
+
+_STATE: dict[str, Any] = {}
+INDEX_FILES = SimpleNamespace(html_file="index.html", markdown_file="llms/index.md")
+
+
+def _render_one(job: Job) -> Done:
+    state = _STATE
+    config, catalog, site, staging, previous = (state["config"], state["catalog"], state["site"],
+                                                state["staging"], state["previous"])
+    urls = INDEX_FILES if job.kind == "index" else catalog.urls[job.path]
+    files = (urls.html_file, urls.markdown_file)
+    reused = _reuse(previous, files, job.key, staging)
+    if reused is not None:
+        return reused  # checked before the page context is made: that is where the markdown is rendered
+    if job.kind == "index":
+        page = index_page(config, catalog)
+    else:
+        entry = catalog.by_path[job.path]
+        page = {"model": model_page, "provider": provider_page, "page": static_page}[job.kind](config, catalog, entry)
+    renderer = state.get("renderer")
+    if renderer is None:
+        renderer = state["renderer"] = Renderer(config.templates_dir, config.root)
+    html = renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
+    mirror = renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)
+    sizes = []
+    for name, text in zip(files, (html, mirror), strict=True):
+        target = staging / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8")
+        target.write_bytes(data)
+        sizes.append(len(data))
+    return Done(files, job.key, tuple(sorted(links.ids_of(html))), True, tuple(sizes))
+
+
+def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, staging: Path) -> Done | None:
+    """Hard-link the previous build's files when the key matches and the files are untouched."""
+    if not previous:
+        return None
+    record = previous["pages"].get(files[0])
+    if not record or record["key"] != key or record["files"] != list(files):
+        return None
+    source_dir = Path(previous["dir"])
+    stats = []
+    for name, (size, mtime) in zip(files, record["stat"], strict=True):
+        try:
+            st = (source_dir / name).stat()
+        except OSError:
+            return None
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return None  # edited or damaged since: never trusted
+        stats.append(st.st_size)
+    for name in files:
+        target = staging / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source_dir / name, target)
+        except OSError:
+            return None
+    return Done(files, key, tuple(record["ids"]), False, tuple(stats))
+
+
+def _chunk(batch: list[Job]) -> list[Done]:
+    return [_render_one(job) for job in batch]
+
+
+def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path, job_list: list[Job],
+                 previous: dict[str, Any] | None, workers: int) -> list[Done]:
+    """Render (or reuse) every page; the result is in job order whatever the number of workers."""
+    _STATE.clear()
+    _STATE.update(config=config, catalog=catalog, site=site, staging=staging, previous=previous)
+    try:
+        if workers <= 1 or len(job_list) < 200 or "fork" not in multiprocessing.get_all_start_methods():
+            return [_render_one(job) for job in job_list]
+        size = max(25, len(job_list) // (workers * 8))
+        batches = [job_list[i:i + size] for i in range(0, len(job_list), size)]
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers) as pool:
+            return [done for batch in pool.imap(_chunk, batches) for done in batch]
+    finally:
+        _STATE.clear()
+
+
+def stat_record(staging: Path, done: Done) -> dict[str, Any]:
+    stats = [(staging / name).stat() for name in done.files]
+    return {"key": done.key, "files": list(done.files), "ids": list(done.ids),
+            "stat": [[st.st_size, st.st_mtime_ns] for st in stats]}
