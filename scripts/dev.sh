@@ -5,6 +5,7 @@
 #   bash scripts/dev.sh serve   set up, then serve with live reload on http://127.0.0.1:8000
 #   bash scripts/dev.sh test    set up everything (Python, Node validators, Debian chromium), run all tests
 #   bash scripts/dev.sh golden  regenerate the golden output tree of the test fixture site
+#   bash scripts/dev.sh bench   benchmark against Hugo and MkDocs at 1k and 10k models (prints ratios)
 #
 # Every install step is here, so a clean clone needs nothing else: Python
 # packages go into .venv, npm tools into node_modules, chromium via apt-get.
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 
 setup_python() {
-  local extras="$1" stamp=".venv/.site-gen-installed-$1"
+  local extras="$1" stamp=".venv/.site-gen-installed-${1//,/-}"
   if [ ! -x "$PY" ]; then
     python3 -m venv .venv
   fi
@@ -57,11 +58,15 @@ case "${1:-}" in
     "$PY" -m site_gen serve
     ;;
   test)
-    setup_python test
+    setup_python "test,bench"
     setup_node
     setup_system
     "$PY" -m ruff check site_gen tests
     "$PY" -m pytest
+    ;;
+  bench)
+    setup_python "test,bench"
+    "$PY" benchmarks/run.py "${@:2}"
     ;;
   golden)
     setup_python test

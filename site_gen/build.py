@@ -85,13 +85,13 @@ class Rendered:
 
 
 def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
-                previous: dict[str, Any] | None = None, workers: int = 1) -> Rendered:
+                previous: dict[str, Any] | None = None, workers: int = 1, progress: bool = False) -> Rendered:
     """Write every output into the staging folder: pages on all workers, then the site-wide files."""
     base = cache.base_key(config)
     rendered = Rendered()
     started = time.perf_counter()
     rendered.pages = pages.render_pages(config, catalog, site, out.staging, pages.jobs(catalog, base), previous,
-                                        workers)
+                                        workers, progress)
     rendered.page_seconds = time.perf_counter() - started
     for done in rendered.pages:
         out.record(done.files, sum(done.sizes))
@@ -136,6 +136,7 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
     for path, text in sitewide.sitemap_files(config, catalog):
         out.write(path, text)
     out.write("robots.txt", sitewide.robots(config))
+    out.write("search-index.json", sitewide.search_index(catalog))
     out.write("feed.xml", sitewide.feed(config, catalog, site))
     for path, text in sitewide.api_files(config, catalog, site):
         out.write(path, text)
@@ -177,7 +178,7 @@ def _assets(config: SiteConfig) -> list[tuple[str, bytes]]:
 
 def build(config: SiteConfig, output: Path | None = None, *, write: bool = True, strict: bool = False,
           environ: dict[str, str] | None = None, shown_output: str | None = None, jobs: int | None = None,
-          incremental: bool = True) -> BuildResult:
+          incremental: bool = True, progress: bool = False) -> BuildResult:
     """Validate everything, render every output, check every link, then publish atomically.
 
     With ``strict``, warnings fail the build like errors (nothing is written).
@@ -209,7 +210,8 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
     if previous is not None:
         previous["dir"] = str(output.resolve())
     with StagedOutput(output) as staged:
-        rendered = _render_and_check(config, catalog, site, staged, result, strict, previous, workers, sweep=False)
+        rendered = _render_and_check(config, catalog, site, staged, result, strict, previous, workers, sweep=False,
+                                     progress=progress)
         clock.lap("render and link checks")
         staged.commit()
     _save_manifest(config, output, rendered, result, signature)
@@ -245,10 +247,11 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
 
 
 def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, result: BuildResult,
-                      strict: bool, previous: dict[str, Any] | None, workers: int, sweep: bool) -> Rendered:
+                      strict: bool, previous: dict[str, Any] | None, workers: int, sweep: bool,
+                      progress: bool = False) -> Rendered:
     """Render into ``out``, then check every link; any error aborts before anything is published."""
     try:
-        rendered = render_site(config, catalog, site, out, previous, workers)
+        rendered = render_site(config, catalog, site, out, previous, workers, progress)
     except OSError as exc:
         raise OutputError(Diagnostic(str(exc.filename or out.staging), message=f"cannot write: {exc.strerror or exc}",
                                      hint="check free disk space and permissions")) from None

@@ -54,6 +54,13 @@ class Catalog:  # frozen, but with cached derived views
         return out
 
     @functools.cached_property
+    def similar(self) -> dict[str, list[str]]:
+        """Paths of each model's nearest models (site_gen.similar)."""
+        from .similar import nearest
+
+        return nearest(self.models)
+
+    @functools.cached_property
     def by_path(self) -> dict[str, Entry]:
         return {e.path: e for e in [*self.models, *self.providers.values(), *self.pages]}
 

