@@ -123,6 +123,8 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
     out.write("404.html", renderer.render("404.html", "404", site=site, page=not_found_page()))
     for path, data in _assets(config):
         out.write(path, data)
+        if path == "assets/favicon.ico":  # browsers ask for /favicon.ico on pages without a <link rel=icon>
+            out.write("favicon.ico", data)
     for entry in catalog.providers.values():
         provider = entry.data
         if isinstance(provider, Provider) and provider.logo:

@@ -20,7 +20,7 @@ RESERVED_SLUGS = frozenset({"index", "404", "sitemap", "llms", "llms-full", "rob
 
 # Site-wide outputs, by file path inside build/.
 SITE_FILES = ("index.html", "404.html", "llms.txt", "llms/index.md", "sitemap.xml", "robots.txt", "search-index.json",
-              ".well-known/llms.txt", "assets/style.css")
+              ".well-known/llms.txt", "assets/style.css", "favicon.ico")
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ class Site:
     og_image: str = ""
     search_index: str = "/search-index.json"
     script: str = "/assets/site.js"
+    favicon: str = "/assets/favicon.svg"
     stylesheet: str = "/assets/style.css"
 
 
@@ -319,4 +320,5 @@ def site_context(config: SiteConfig, generated_at: str, about_href: str | None =
     return Site(config.site_name, config.site_url, config.site_description, generated_at,
                 home_url=config.url("/"), home_href=config.href("/"), stylesheet=config.href("/assets/style.css"),
                 copyright=config.copyright, about_href=about_href, og_image=config.url("/assets/og-image.png"),
-                search_index=config.href("/search-index.json"), script=config.href("/assets/site.js"))
+                search_index=config.href("/search-index.json"), script=config.href("/assets/site.js"),
+                favicon=config.href("/assets/favicon.svg"))

@@ -157,5 +157,5 @@ def test_check_reports_broken_links_made_by_templates(tmp_path: Path) -> None:
     result = run_cli("check", cwd=site)
     assert result.code == 1
     assert [p for p in result.problems if "not-there" in p] == [
-        "about.html:32:1: link: link to a page that is not built: /model/not-there "
+        "about.html:33:1: link: link to a page that is not built: /model/not-there "
         "(a template or content link points nowhere)"]

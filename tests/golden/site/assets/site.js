@@ -18,6 +18,16 @@
     });
   }
 
+  // Tables wider than the screen scroll inside themselves: make them reachable by keyboard.
+  const focusable = () => {
+    for (const table of document.querySelectorAll("main table")) {
+      if (table.scrollWidth > table.clientWidth) table.setAttribute("tabindex", "0");
+      else table.removeAttribute("tabindex");
+    }
+  };
+  focusable();
+  addEventListener("resize", focusable);
+
   // Sortable tables: each header becomes a button; numbers sort as numbers, unknown last.
   const value = (cell) => {
     const raw = cell.dataset.sort ?? cell.textContent.trim();
