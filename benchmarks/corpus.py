@@ -13,8 +13,7 @@ import shutil
 from pathlib import Path
 
 PROVIDERS = [f"provider{i:02d}" for i in range(20)]
-WORDS = ("model context window tokens latency reasoning retrieval prompt output price cache batch tool schema "
-         "vision audio provider region throughput benchmark accuracy evaluation deployment snapshot").split()
+WORDS = ["model", "context", "window", "tokens", "latency", "reasoning", "retrieval", "prompt", "output", "price", "cache", "batch", "tool", "schema", "vision", "audio", "provider", "region", "throughput", "benchmark", "accuracy", "evaluation", "deployment", "snapshot"]
 
 
 def _body(rng: random.Random, title: str) -> str:

@@ -30,7 +30,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.corpus import write_hugo, write_mkdocs, write_site_gen  # noqa: E402
+from benchmarks.corpus import write_hugo, write_mkdocs, write_site_gen
 
 HERE = Path(__file__).resolve().parent
 PY = sys.executable

@@ -29,8 +29,10 @@ setup_python() {
 }
 
 setup_node() {
-  if [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci --no-audit --no-fund --loglevel=error
+  if [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ] || [ ! -d node_modules/lighthouse ] \
+      || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    # Lighthouse drives Debian's chromium (CHROME_PATH); it must not download a browser of its own.
+    PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
   fi
 }
 
@@ -63,6 +65,7 @@ case "${1:-}" in
     setup_system
     "$PY" -m ruff check site_gen tests
     "$PY" -m pytest
+    "$PY" scripts/lighthouse.py
     ;;
   bench)
     setup_python "test,bench"

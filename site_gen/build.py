@@ -8,6 +8,7 @@ is written; ``check`` runs the same pipeline with nothing written.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import os
 import tempfile
 import time
@@ -49,6 +50,8 @@ class BuildResult:
     skipped: int = 0
     """Pages reused unchanged from the previous build (hard-linked, not rewritten)."""
     timings: dict[str, float] = field(default_factory=dict)
+    page_weight: dict[str, Any] = field(default_factory=dict)
+    """Model pages' gzipped transfer size with the stylesheet and script: median, max and the heaviest."""
     """Seconds spent in each phase."""
     catalog: Catalog | None = None
 
@@ -241,7 +244,7 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
     page_records = {}
     for done in rendered.pages:
         page_records[done.files[0]] = {"key": done.key, "files": list(done.files), "ids": list(done.ids),
-                                       "stat": [files[name] for name in done.files]}
+                                       "stat": [files[name] for name in done.files], "gzipped": done.gzipped}
     cache.save(config, output, {"signature": signature, "pages": page_records, "files": files,
                                 "sitewide_key": rendered.sitewide_key, "sitewide": rendered.sitewide_files,
                                 "llms_report": rendered.llms_report, "warnings": len(result.warnings),
@@ -268,4 +271,11 @@ def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: Sta
     result.files, result.bytes_written = out.files, out.bytes_written
     result.rendered = sum(1 for d in rendered.pages if d.rendered)
     result.skipped = sum(1 for d in rendered.pages if not d.rendered)
+    assets = sum(len(gzip.compress((out.staging / a).read_bytes(), 6, mtime=0))
+                 for a in ("assets/style.css", "assets/site.js") if (out.staging / a).is_file())
+    weights = sorted((d.gzipped + assets, d.files[0]) for d in rendered.pages if d.files[0].startswith(
+        config.routes.model.lstrip("/").split("{", 1)[0] or "model"))
+    if weights:
+        result.page_weight = {"median": weights[len(weights) // 2][0], "max": weights[-1][0],
+                              "heaviest": weights[-1][1]}
     return rendered

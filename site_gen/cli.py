@@ -124,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
             for phase, seconds in result.timings.items():
                 print(f"{phase:<48} {seconds:>12.2f} s")
         print(f"pages rendered: {result.rendered}, reused unchanged: {result.skipped}")
+        weight = result.page_weight
+        if weight:
+            print(f"model page transfer (gzip, with CSS and JS): median {weight['median'] / 1024:.1f} KB, "
+                  f"max {weight['max'] / 1024:.1f} KB ({weight['heaviest']})")
         print(f"built {result.pages} pages ({len(result.files)} files, {result.bytes_written / 1e6:.1f} MB) "
               f"into {args.output or config.output_dir} in {elapsed:.2f} s")
     return 0

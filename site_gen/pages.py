@@ -16,6 +16,7 @@ staging folder and send back only file names, ids and keys.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import multiprocessing
 import os
@@ -49,6 +50,8 @@ class Done:
     ids: tuple[str, ...]
     rendered: bool
     sizes: tuple[int, ...]
+    gzipped: int = 0
+    """Bytes of the HTML page after gzip: what a reader transfers (before CSS and JS)."""
 
 
 def _hash(*parts: Iterable[str] | str) -> str:
@@ -124,7 +127,8 @@ def _render_one(job: Job) -> Done:
         data = text.encode("utf-8")
         target.write_bytes(data)
         sizes.append(len(data))
-    return Done(files, job.key, tuple(sorted(links.ids_of(html))), True, tuple(sizes))
+    return Done(files, job.key, tuple(sorted(links.ids_of(html))), True, tuple(sizes),
+                len(gzip.compress(html.encode("utf-8"), 6, mtime=0)))
 
 
 def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, staging: Path) -> Done | None:
@@ -151,7 +155,7 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
             os.link(source_dir / name, target)
         except OSError:
             return None
-    return Done(files, key, tuple(record["ids"]), False, tuple(stats))
+    return Done(files, key, tuple(record["ids"]), False, tuple(stats), record.get("gzipped", 0))
 
 
 def _chunk(batch: list[Job]) -> list[Done]:

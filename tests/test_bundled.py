@@ -78,3 +78,11 @@ def test_reimporting_the_shared_data_changes_nothing(tmp_path: Path) -> None:
         result = run_cli("import", source, str(path), *rest, cwd=site)
         assert "(0 written," in result.err, result.err.splitlines()[-1]
     assert snapshot(site / "content") == before
+
+
+def test_model_pages_transfer_under_60_kb(bundled_build: Path) -> None:
+    import gzip
+
+    assets = sum(len(gzip.compress((bundled_build / a).read_bytes())) for a in ("assets/style.css", "assets/site.js"))
+    heaviest = max((len(gzip.compress(p.read_bytes())), p.name) for p in (bundled_build / "model").glob("*.html"))
+    assert heaviest[0] + assets < 60 * 1024, heaviest
