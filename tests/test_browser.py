@@ -64,12 +64,16 @@ def test_screenshots_and_axe(fixture_build: Path, browser_page, path: str, name:
     page, base = browser_page(fixture_build)
     errors = watch_errors(page)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    for width in (1280, 390):
+    for width in (1280, 390, 360):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(base + path)
-        page.screenshot(path=str(ARTEFACTS / f"{name}-{width}.png"), full_page=True)
+        if width != 360:
+            page.screenshot(path=str(ARTEFACTS / f"{name}-{width}.png"), full_page=True)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{path} scrolls sideways at {width} px"
+    page.emulate_media(color_scheme="dark")  # the dark theme must pass too
+    assert Axe().run(page).violations_count == 0
+    page.emulate_media(color_scheme="light")
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
     assert [e for e in errors if "404" not in e] == []
