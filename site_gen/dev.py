@@ -68,6 +68,9 @@ class DevSite:
         self.workdir = workdir
         self.generation = 0
         self.version = 0
+        self.edits = 0
+        """Bumped on every batch of file changes; a background build started before the last one is stale."""
+        self.build_lock = threading.Lock()
         self.problems: list[str] = []
         self.changed = threading.Condition()
         self.lock = threading.Lock()
@@ -90,16 +93,30 @@ class DevSite:
             self.changed.notify_all()
 
     # -- building ------------------------------------------------------------------------------------
-    def full_build(self, reload: bool = True) -> bool:
-        """Build everything into a new folder and switch to it; False (and an overlay) on errors."""
-        try:
-            config = load_config(self.config_path, allow_local_url=True)
-            target = self.workdir / f"gen-{self.generation + 1}"
-            result = build_module.build(config, target)
-            content, catalog = result.content, result.catalog
-        except SiteGenError as exc:
-            self.publish(exc.diagnostics)
-            return False
+    def full_build(self, reload: bool = True, background: bool = False) -> bool:
+        """Build everything into a new folder and switch to it; False (and an overlay) on errors.
+
+        A background build whose inputs were edited while it ran is thrown away: the newer edit
+        has its own quick update and its own background build, and must not be overwritten.
+        """
+        with self.build_lock:
+            started_at = self.edits
+            target = self.workdir / f"gen-{self.generation + 1}-{started_at}"
+            try:
+                config = load_config(self.config_path, allow_local_url=True)
+                result = build_module.build(config, target)
+                content, catalog = result.content, result.catalog
+            except SiteGenError as exc:
+                if not (background and started_at != self.edits):
+                    self.publish(exc.diagnostics)
+                return False
+            if background and started_at != self.edits:
+                shutil.rmtree(target, ignore_errors=True)
+                return False
+            return self._switch(target, config, content, catalog, reload)
+
+    def _switch(self, target: Path, config: SiteConfig, content: Content | None, catalog: Catalog | None,
+                reload: bool) -> bool:
         with self.lock:
             old, self.root = self.root, target
             self.generation += 1
@@ -219,8 +236,10 @@ class Watcher(threading.Thread):
                              watch_filter=lambda _, path: not Path(path).name.startswith((".", "#"))
                              and not path.endswith(("~", ".swp", ".tmp"))):
             changed = {Path(path) for _, path in changes}
+            self.dev.edits += 1
             if self.dev.quick_update(changed):
-                threading.Thread(target=self.dev.full_build, kwargs={"reload": False}, daemon=True).start()
+                threading.Thread(target=self.dev.full_build, kwargs={"reload": False, "background": True},
+                                 daemon=True).start()
             else:
                 self.dev.full_build()
 
