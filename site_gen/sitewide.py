@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from . import api, formats, llms
@@ -200,7 +199,3 @@ def search_index(catalog: Catalog) -> str:
 
 def api_files(config: SiteConfig, catalog: Catalog, site: Site) -> Iterator[tuple[str, str]]:
     yield from api.files(config, catalog, site)
-
-
-def dump(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,9 +213,4 @@ def _mark_removed(config: SiteConfig, written: set[Path], snaps: dict[str, Any],
     return count
 
 
-def copy_licences(shared: Path, dest: Path) -> None:  # pragma: no cover - used by scripts/import
-    for name in ("models.dev", "litellm", "genai-prices"):
-        shutil.copyfile(shared / name / "LICENSE", dest / f"{name}-LICENSE")
-
-
-__all__ = ["ImportResult", "dt", "merge_all", "run_import"]
+__all__ = ["ImportResult", "merge_all", "run_import"]
