@@ -193,7 +193,8 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
     stamp_text = stamp(build_time(environ))
     signature = cache.signature(config)
     workers = jobs or os.cpu_count() or 1
-    content = load_content(config.content_dir, config.root, workers)
+    parse_cache = config.root / ".site-gen-cache" / "content.pickle" if incremental else None
+    content = load_content(config.content_dir, config.root, workers, parse_cache)
     clock.lap("load content")
     catalog = build_catalog(config, content)
     clock.lap("catalogue checks")

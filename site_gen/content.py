@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from . import frontmatter, overrides
 from .diagnose import from_validation_error
 from .errors import ContentError, Diagnostic
+from .parsecache import ParseCache
 from .schema import Model, Provider, StaticPage, check_slug, slugify
 from .yamlsafe import Document
 
@@ -58,20 +59,32 @@ class Content:
     pages: list[Entry]
 
 
-def load_content(content_dir: Path, root: Path, workers: int = 1) -> Content:
-    """Parse and validate every content file (on ``workers`` processes). Raises ContentError with all problems."""
+def load_content(content_dir: Path, root: Path, workers: int = 1, cache_file: Path | None = None) -> Content:
+    """Parse and validate every content file (on ``workers`` processes). Raises ContentError with all problems.
+
+    With ``cache_file``, files unchanged since the last load (by size and mtime) are not parsed again.
+    """
     problems: list[Diagnostic] = []
     found: dict[str, list[Entry]] = {"model": [], "provider": [], "page": []}
     if not content_dir.is_dir():
         raise ContentError(Diagnostic(_show(content_dir, root), message="content folder not found",
                                       hint="create it, or set plugins.site_gen.content_dir in mkdocs.yml"))
-    for outcome in _load_all(_discover(content_dir, root, problems), root, workers):
+    cache = ParseCache(cache_file)
+    files = _discover(content_dir, root, problems)
+    cached = {file: cache.get(file) for _, file in files}
+    fresh = [(kind, file) for kind, file in files if cached[file] is None]
+    for (_, file), outcome in zip(fresh, _load_all(fresh, root, workers), strict=True):
         if isinstance(outcome, Entry):
-            found[outcome.kind].append(outcome)
+            cached[file] = outcome
+            cache.put(file, outcome)
         else:
             problems.extend(outcome)
+    for _, file in files:
+        if cached[file] is not None:
+            found[cached[file].kind].append(cached[file])
     if problems:
         raise ContentError(problems)
+    cache.save({str(file) for _, file in files})
     return Content(*(sorted(found[k], key=lambda e: e.path) for k in ("model", "provider", "page")))
 
 

@@ -81,3 +81,19 @@ def test_worker_counts_give_identical_trees(tmp_path: Path) -> None:
         assert run_cli("build", "--clean", "-j", jobs, cwd=site).code == 0
         trees.append(snapshot(site / "build"))
     assert trees[0] == trees[1]
+
+
+def test_parse_cache_is_used_and_a_broken_one_ignored(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    pickle_file = site / ".site-gen-cache" / "content.pickle"
+    assert pickle_file.is_file()
+    clean = snapshot(site / "build")
+    pickle_file.write_bytes(b"not a pickle")
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
+    assert run_cli("build", cwd=site).code == 0
+    assert "$1.50" in (site / "build/model/gemini-2.5-pro.html").read_text()
+    gemini.write_text(gemini.read_text().replace("input: 1.5", "input: 1.25", 1))
+    assert run_cli("build", cwd=site).code == 0
+    assert snapshot(site / "build") == clean
