@@ -23,6 +23,7 @@ from .diagnose import from_validation_error
 from .errors import ContentError, Diagnostic
 from .parsecache import ParseCache
 from .schema import Model, Provider, StaticPage, check_slug, slugify
+from .workers import pool as worker_pool
 from .yamlsafe import Document
 
 SCHEMAS: dict[str, type[BaseModel]] = {"model": Model, "provider": Provider, "page": StaticPage}
@@ -122,7 +123,7 @@ def _load_all(files: list[tuple[Kind, Path]], root: Path, workers: int) -> list[
     jobs = [(kind, file, root) for kind, file in files]
     if workers <= 1 or len(jobs) < 400 or "fork" not in multiprocessing.get_all_start_methods():
         return [_load_or_problems(job) for job in jobs]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with worker_pool(workers) as pool:
         return pool.map(_load_or_problems, jobs, chunksize=max(50, len(jobs) // (workers * 8)))
 
 

@@ -33,6 +33,7 @@ from .catalog import Catalog
 from .config import SiteConfig
 from .render import Renderer
 from .view import Site, index_page, model_page, provider_page, static_page
+from .workers import pool as worker_pool
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ def _render_one(job: Job) -> Done:
     html = renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
     mirror = renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)
     sizes = []
+    if not staging.is_dir():  # the build was stopped and its staging folder removed: never recreate it
+        raise RuntimeError(f"staging folder {staging} is gone")
     for name, text in zip(files, (html, mirror), strict=True):
         target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -178,9 +181,8 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
             return done
         size = max(25, len(job_list) // (workers * 8))
         batches = [job_list[i:i + size] for i in range(0, len(job_list), size)]
-        context = multiprocessing.get_context("fork")
         results: list[Done] = []
-        with context.Pool(workers) as pool:
+        with worker_pool(workers) as pool:
             for batch in pool.imap(_chunk, batches):
                 results += batch
                 bar.update(len(batch))
