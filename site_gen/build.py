@@ -193,8 +193,8 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
     stamp_text = stamp(build_time(environ))
     signature = cache.signature(config)
     workers = jobs or os.cpu_count() or 1
-    parse_cache = config.root / ".site-gen-cache" / "content.pickle" if incremental else None
-    content = load_content(config.content_dir, config.root, workers, parse_cache)
+    parse_cache = config.root / ".site-gen-cache" / "content.pickle" if write else None
+    content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental)
     clock.lap("load content")
     catalog = build_catalog(config, content)
     clock.lap("catalogue checks")

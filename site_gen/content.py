@@ -60,7 +60,8 @@ class Content:
     pages: list[Entry]
 
 
-def load_content(content_dir: Path, root: Path, workers: int = 1, cache_file: Path | None = None) -> Content:
+def load_content(content_dir: Path, root: Path, workers: int = 1, cache_file: Path | None = None,
+                 use_cache: bool = True) -> Content:
     """Parse and validate every content file (on ``workers`` processes). Raises ContentError with all problems.
 
     With ``cache_file``, files unchanged since the last load (by size and mtime) are not parsed again.
@@ -70,7 +71,7 @@ def load_content(content_dir: Path, root: Path, workers: int = 1, cache_file: Pa
     if not content_dir.is_dir():
         raise ContentError(Diagnostic(_show(content_dir, root), message="content folder not found",
                                       hint="create it, or set plugins.site_gen.content_dir in mkdocs.yml"))
-    cache = ParseCache(cache_file)
+    cache = ParseCache(cache_file, read=use_cache)
     files = _discover(content_dir, root, problems)
     cached = {file: cache.get(file) for _, file in files}
     fresh = [(kind, file) for kind, file in files if cached[file] is None]

@@ -28,12 +28,13 @@ def _code_key() -> str:
 
 
 class ParseCache:
-    def __init__(self, path: Path | None):
+    def __init__(self, path: Path | None, read: bool = True):
+        """``read=False`` (a --clean build) parses everything but still leaves a cache for the next build."""
         self.path = path
         self.key = _code_key() if path else ""
         self.entries: dict[str, tuple[int, int, Any]] = {}
         self.changed = False
-        if path is None:
+        if path is None or not read:
             return
         try:
             with path.open("rb") as handle:
