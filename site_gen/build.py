@@ -80,6 +80,8 @@ class Rendered:
     llms_report: list[tuple[str, int, int]] = field(default_factory=list)
     ids: dict[str, set[str]] = field(default_factory=dict)
     """Element ids of each HTML page, for anchor checks."""
+    links: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
+    """Links in each content file's body (by path), found when its page was rendered."""
     pages: list[pages.Done] = field(default_factory=list)
     sitewide_key: str = ""
     sitewide_files: list[str] = field(default_factory=list)
@@ -93,12 +95,13 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     base = cache.base_key(config)
     rendered = Rendered()
     started = time.perf_counter()
-    rendered.pages = pages.render_pages(config, catalog, site, out.staging, pages.jobs(catalog, base), previous,
-                                        workers, progress)
+    job_list = pages.jobs(catalog, base)
+    rendered.pages = pages.render_pages(config, catalog, site, out.staging, job_list, previous, workers, progress)
     rendered.page_seconds = time.perf_counter() - started
-    for done in rendered.pages:
+    for job, done in zip(job_list, rendered.pages, strict=True):
         out.record(done.files, sum(done.sizes))
         rendered.ids[done.files[0]] = set(done.ids)
+        rendered.links[job.path] = done.links
     rendered.sitewide_key = pages.content_key(base, catalog)
     before = set(out.files)
     if not _reuse_sitewide(out, previous, rendered):
@@ -245,7 +248,8 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
     page_records = {}
     for done in rendered.pages:
         page_records[done.files[0]] = {"key": done.key, "files": list(done.files), "ids": list(done.ids),
-                                       "stat": [files[name] for name in done.files], "gzipped": done.gzipped}
+                                       "stat": [files[name] for name in done.files], "gzipped": done.gzipped,
+                                       "links": [list(link) for link in done.links]}
     cache.save(config, output, {"signature": signature, "pages": page_records, "files": files,
                                 "sitewide_key": rendered.sitewide_key, "sitewide": rendered.sitewide_files,
                                 "llms_report": rendered.llms_report, "warnings": len(result.warnings),
@@ -262,7 +266,7 @@ def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: Sta
         raise OutputError(Diagnostic(str(exc.filename or out.staging), message=f"cannot write: {exc.strerror or exc}",
                                      hint="check free disk space and permissions")) from None
     targets = links.Targets(config, out.files, rendered.ids)
-    errors, warnings = links.check_bodies(catalog, targets)
+    errors, warnings = links.check_bodies(catalog, targets, rendered.links)
     if sweep:
         errors += links.check_outputs(targets, out.read)
     result.warnings = sorted(result.warnings + warnings)

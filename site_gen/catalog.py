@@ -151,9 +151,11 @@ def _plan_urls(config: SiteConfig, content: Content, problems: list[Diagnostic])
     urls: dict[str, PageUrls] = {}
     for entry in content.providers + content.models + content.pages:
         field = "slug" if getattr(entry.data, "slug", None) else "id"
-        line, col = entry.pos(field)
-        where = Diagnostic(entry.path, line, col, field)
+
+        def where(entry: Entry = entry, field: str = field) -> Diagnostic:
+            return Diagnostic(entry.path, *entry.pos(field), field)
         if entry.slug in RESERVED_SLUGS and entry.kind != "page":
+            line, col = entry.pos(field)
             problems.append(Diagnostic(entry.path, line, col, field,
                                        f"route collides with generated file: slug '{entry.slug}' is reserved",
                                        "set another 'slug'"))

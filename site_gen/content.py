@@ -7,12 +7,12 @@ Symlinks that leave the content folder are never followed.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import multiprocessing
 import os
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -24,7 +24,7 @@ from .errors import ContentError, Diagnostic
 from .parsecache import ParseCache
 from .schema import Model, Provider, StaticPage, check_slug, slugify
 from .workers import pool as worker_pool
-from .yamlsafe import Document
+from .yamlsafe import Document, Pos
 
 SCHEMAS: dict[str, type[BaseModel]] = {"model": Model, "provider": Provider, "page": StaticPage}
 
@@ -42,15 +42,29 @@ class Entry:
     body: str
     """Markdown prose after the front matter."""
     body_line: int
-    document: Document
-    """The parsed front matter with source positions, for later checks."""
     slug: str
     digest: str = ""
     """Hash of the file's bytes: the build cache's key for everything this page shows."""
+    file: str = ""
+    """Absolute path of the file, to find source positions again when a later check reports a problem."""
 
     def pos(self, *loc: str | int) -> tuple[int, int]:
-        p = self.document.pos(tuple(loc))
+        """Line and column of a front-matter value, for a catalogue check's message.
+
+        Positions are not kept with the entry (they would make each entry several times larger to hold,
+        cache and send between processes); the file is parsed again, only when a problem is reported.
+        """
+        p = _positions(self.file, self.path, self.digest).pos(tuple(loc))
         return p.line, p.col
+
+
+@lru_cache(maxsize=64)
+def _positions(file: str, shown: str, digest: str) -> Document:
+    """The file's positions; ``digest`` keys the cache, so an edited file is parsed again."""
+    try:
+        return overrides.apply(frontmatter.parse(shown, Path(file).read_bytes()).front)
+    except (OSError, frontmatter.FrontMatterError):  # changed or removed since it was loaded
+        return Document(None, {(): Pos(1, 1)}, {})
 
 
 @dataclass(frozen=True)
@@ -210,36 +224,26 @@ def _load(kind: Kind, file: Path, root: Path) -> Entry:
             pos = document.pos(("id",))
             raise _Invalid([Diagnostic(shown, pos.line, pos.col, "id", f"{exc} (made from the id)",
                                        "set a shorter 'slug' for this page")]) from None
-    entry = Entry(kind, shown, data, source.body, source.body_line, document, slug,
-                  hashlib.blake2b(raw, digest_size=16).hexdigest())
-    _check_location(entry, file)
-    return dataclasses.replace(entry, document=_trim(document))
+    entry = Entry(kind, shown, data, source.body, source.body_line, slug,
+                  hashlib.blake2b(raw, digest_size=16).hexdigest(), str(file.absolute()))
+    _check_location(entry, file, document)
+    return entry
 
 
-# Only these positions are read after validation (catalogue checks point at them); keeping the rest
-# would make every entry ten times larger to hold and to send between processes.
-_KEPT = frozenset({"id", "slug", "provider", "aliases", "release_date", "limits", "pricing", "availability"})
-
-
-def _trim(document: Document) -> Document:
-    def keep(path: tuple) -> bool:
-        return not path or (path[0] in _KEPT and len(path) <= 5)
-    return Document(None, {p: v for p, v in document.positions.items() if keep(p)},
-                    {p: v for p, v in document.key_positions.items() if keep(p)})
-
-
-def _check_location(entry: Entry, file: Path) -> None:
+def _check_location(entry: Entry, file: Path, document: Document) -> None:
     """The file name is the slug, and a model's folder is its provider: one place per page."""
     problems = []
     expected = entry.slug if entry.kind == "model" else entry.data.id
     has_slug = getattr(entry.data, "slug", None) is not None
     if unicodedata.normalize("NFC", file.stem) != expected:
-        line, col = entry.pos("slug") if has_slug else entry.pos("id")
+        p = document.pos(("slug",) if has_slug else ("id",))
+        line, col = p.line, p.col
         problems.append(Diagnostic(entry.path, line, col, "slug" if has_slug else "id",
                                    f"expected the file to be named {expected}.md, found {file.name}",
                                    f"rename the file to {expected}.md"))
     if isinstance(entry.data, Model) and file.parent.name != entry.data.provider:
-        line, col = entry.pos("provider")
+        p = document.pos(("provider",))
+        line, col = p.line, p.col
         problems.append(Diagnostic(entry.path, line, col, "provider",
                                    f"expected '{file.parent.name}' (the folder name), found '{entry.data.provider}'",
                                    f"move the file to content/models/{entry.data.provider}/"))

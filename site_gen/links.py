@@ -17,7 +17,6 @@ from urllib.parse import unquote, urlsplit
 from .catalog import Catalog
 from .config import SiteConfig
 from .errors import Diagnostic
-from .markdown import body_links
 
 _ID = re.compile(r'\sid="([^"]+)"')
 _HREF = re.compile(r'\s(?:href|src)="([^"]+)"')
@@ -59,13 +58,14 @@ class Targets:
         return None, parts.fragment, True
 
 
-def check_bodies(catalog: Catalog, targets: Targets) -> tuple[list[Diagnostic], list[Diagnostic]]:
-    """(errors, warnings) for the links written in content bodies."""
+def check_bodies(catalog: Catalog, targets: Targets,
+                 found: dict[str, tuple[tuple[int, str], ...]]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """(errors, warnings) for the links written in content bodies (``found``: path -> (line, href) pairs)."""
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
     for entry in [*catalog.models, *catalog.providers.values(), *catalog.pages]:
         route = catalog.urls[entry.path].route_path
-        for offset, href in body_links(entry.body):
+        for offset, href in found.get(entry.path, ()):
             if not href or href.startswith(("mailto:", "tel:")):
                 continue
             target, fragment, internal = targets.resolve(href, route)

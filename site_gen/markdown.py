@@ -11,6 +11,7 @@ structure of the file.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -46,40 +47,71 @@ def _shift(tokens: list, under: int) -> int:
     return (under + 1 - min(levels)) if levels else 0
 
 
-def to_html(body: str, under: int = 2) -> str:
-    """Render a markdown body to HTML, its headings nested under the page's <h2> section."""
+@dataclass(frozen=True)
+class Body:
+    """A markdown body rendered once: HTML for the page, markdown for the mirror, and its links."""
+
+    html: str
+    markdown: str
+    links: tuple[tuple[int, str], ...]
+    """(0-based line within the body, href) of every link and image."""
+
+
+def render_body(body: str, under: int = 2) -> Body:
+    """Parse a body once; render HTML, the mirror's markdown and the link list from the same tokens.
+
+    Headings are nested under the page's level-``under`` section in both
+    outputs.  Only real headings (per markdown-it's parse, not lines inside
+    code blocks) are changed; in the markdown, setext headings become ATX ones.
+    """
     md = _html_parser()
     tokens = md.parse(body)
     shift = _shift(tokens, under)
+    links = _links(tokens)
+    markdown = _demoted(body, tokens, shift)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
-    return md.renderer.render(tokens, md.options, {})
+    return Body(md.renderer.render(tokens, md.options, {}), markdown, links)
 
 
-def demote_headings(body: str, under: int = 2) -> str:
-    """Rewrite the body's headings to sit below a level-``under`` heading.
+def to_html(body: str, under: int = 2) -> str:
+    """Render a markdown body to HTML, its headings nested under the page's <h2> section."""
+    return render_body(body, under).html
 
-    Only real headings (per markdown-it's parse, not lines inside code blocks)
-    are changed; setext headings become ATX ones.
-    """
-    lines = body.split("\n")
-    tokens = _parser().parse(body)
-    shift = _shift(tokens, under)
+
+def _demoted(body: str, tokens: list, shift: int) -> str:
+    lines: list[str | None] = list(body.split("\n"))
     for token in tokens:
         if token.type != "heading_open" or token.map is None:
             continue
         start, end = token.map
         level = min(int(token.tag[1]) + shift, 6)
-        text = lines[start]
+        text = lines[start] or ""
         if token.markup.startswith("#"):
             lines[start] = "#" * level + " " + text.lstrip(" ").lstrip("#").lstrip(" ")
         else:  # setext: text lines, then an underline
-            joined = " ".join(line.strip() for line in lines[start:end - 1])
+            joined = " ".join((line or "").strip() for line in lines[start:end - 1])
             lines[start] = "#" * level + " " + joined
             for i in range(start + 1, end):
-                lines[i] = None  # type: ignore[call-overload]
+                lines[i] = None
     return "\n".join(line for line in lines if line is not None).strip("\n")
+
+
+def _links(tokens: list) -> tuple[tuple[int, str], ...]:
+    found = []
+    for block in tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        line = block.map[0] if block.map else 0
+        for child in block.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "link_open":
+                found.append((line, str(child.attrGet("href") or "")))
+            elif child.type == "image":
+                found.append((line, str(child.attrGet("src") or "")))
+    return tuple(found)
 
 
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~&])")
@@ -94,23 +126,6 @@ def inline(value: object) -> str:
 def cell(value: object) -> str:
     """Escape a value for a GFM table cell (pipes included)."""
     return inline(value)
-
-
-def body_links(body: str) -> list[tuple[int, str]]:
-    """(0-based line within the body, href) of every link and image in a markdown body."""
-    found = []
-    for block in _parser().parse(body):
-        if block.type != "inline" or not block.children:
-            continue
-        line = block.map[0] if block.map else 0
-        for child in block.children:
-            if child.type in ("softbreak", "hardbreak"):
-                line += 1
-            elif child.type == "link_open":
-                found.append((line, str(child.attrGet("href") or "")))
-            elif child.type == "image":
-                found.append((line, str(child.attrGet("src") or "")))
-    return found
 
 
 def link_url(url: str) -> str:

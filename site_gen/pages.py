@@ -53,6 +53,8 @@ class Done:
     sizes: tuple[int, ...]
     gzipped: int = 0
     """Bytes of the HTML page after gzip: what a reader transfers (before CSS and JS)."""
+    links: tuple[tuple[int, str], ...] = ()
+    """(line within the body, href) of every link in the page's markdown body, for the link checks."""
 
 
 def _hash(*parts: Iterable[str] | str) -> str:
@@ -131,7 +133,7 @@ def _render_one(job: Job) -> Done:
         target.write_bytes(data)
         sizes.append(len(data))
     return Done(files, job.key, tuple(sorted(links.ids_of(html))), True, tuple(sizes),
-                len(gzip.compress(html.encode("utf-8"), 6, mtime=0)))
+                len(gzip.compress(html.encode("utf-8"), 6, mtime=0)), page.body.links)
 
 
 def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, staging: Path) -> Done | None:
@@ -158,7 +160,8 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
             os.link(source_dir / name, target)
         except OSError:
             return None
-    return Done(files, key, tuple(record["ids"]), False, tuple(stats), record.get("gzipped", 0))
+    return Done(files, key, tuple(record["ids"]), False, tuple(stats), record.get("gzipped", 0),
+                tuple((line, href) for line, href in record.get("links", [])))
 
 
 def _chunk(batch: list[Job]) -> list[Done]:
@@ -190,9 +193,3 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
         return results
     finally:
         _STATE.clear()
-
-
-def stat_record(staging: Path, done: Done) -> dict[str, Any]:
-    stats = [(staging / name).stat() for name in done.files]
-    return {"key": done.key, "files": list(done.files), "ids": list(done.ids),
-            "stat": [[st.st_size, st.st_mtime_ns] for st in stats]}

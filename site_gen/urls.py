@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .config import SiteConfig
@@ -74,12 +75,12 @@ class OutputPlan:
         self._owners: dict[str, tuple[str, str]] = {}
         self.problems: list[Diagnostic] = []
 
-    def claim(self, path: str, owner: str, where: Diagnostic | None = None) -> None:
+    def claim(self, path: str, owner: str, where: Callable[[], Diagnostic] | None = None) -> None:
+        """``where`` gives the claim's source position, asked for only when the claim collides."""
         key = fold(path)
         if key in self._owners:
             first_path, first_owner = self._owners[key]
-            site = Diagnostic(owner, message="")
-            base = where or site
+            base = where() if where else Diagnostic(owner, message="")
             self.problems.append(Diagnostic(
                 base.path, base.line, base.col, base.field,
                 f"route collides with {'generated file' if first_owner == 'site' else first_owner}: "

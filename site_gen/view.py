@@ -17,7 +17,7 @@ from . import charts, formats
 from .catalog import Catalog
 from .config import SiteConfig
 from .content import Entry
-from .markdown import demote_headings, to_html
+from .markdown import Body, render_body
 from .schema import SCHEMA_VERSION, Model, Prices, Pricing, Provider, StaticPage
 from .urls import PageUrls
 
@@ -64,8 +64,8 @@ class Page:
     urls: PageUrls
     data_updated: dt.date
     id: str
-    body_html: str
-    body_markdown: str
+    body: Body
+    """The markdown body rendered once: ``body.html``, ``body.markdown`` (for the mirror) and ``body.links``."""
     breadcrumbs: list[tuple[str, str]]
     """(label, root-relative link) from the home page to this one."""
     data: Model | Provider | StaticPage | None
@@ -91,6 +91,17 @@ class Page:
     charts: dict[str, str] = field(default_factory=dict)
     """Inline SVG charts, by name."""
     source_file: str = ""
+
+    @property
+    def body_html(self) -> str:
+        return self.body.html
+
+    @property
+    def body_markdown(self) -> str:
+        return self.body.markdown
+
+
+NO_BODY = Body("", "", ())
 
 
 def display_name(model: Model) -> str:
@@ -130,8 +141,7 @@ def model_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
         urls=urls,
         data_updated=model.data_updated,
         id=model.id,
-        body_html=to_html(entry.body),
-        body_markdown=demote_headings(entry.body),
+        body=render_body(entry.body),
         breadcrumbs=[("Home", config.href("/")), (provider.name, provider_urls.href), (display_name(model), urls.href)],
         breadcrumb_urls=[("Home", config.url("/")), (provider.name, provider_urls.canonical_url),
                          (display_name(model), urls.canonical_url)],
@@ -166,8 +176,7 @@ def provider_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
         urls=urls,
         data_updated=provider.data_updated,
         id=provider.id,
-        body_html=to_html(entry.body),
-        body_markdown=demote_headings(entry.body),
+        body=render_body(entry.body),
         breadcrumbs=[("Home", config.href("/")), (provider.name, urls.href)],
         breadcrumb_urls=[("Home", config.url("/")), (provider.name, urls.canonical_url)],
         data=provider,
@@ -288,8 +297,7 @@ def static_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
     assert isinstance(page, StaticPage)
     urls = catalog.urls[entry.path]
     return Page(kind="page", content_type="page", title=page.title, description=page.description or page.title,
-                urls=urls, data_updated=page.data_updated, id=page.id, body_html=to_html(entry.body, under=1),
-                body_markdown=demote_headings(entry.body, under=1),
+                urls=urls, data_updated=page.data_updated, id=page.id, body=render_body(entry.body, under=1),
                 breadcrumbs=[("Home", config.href("/")), (page.title, urls.href)], data=page,
                 breadcrumb_urls=[("Home", config.url("/")), (page.title, urls.canonical_url)],
                 source_file=entry.path)
@@ -304,7 +312,7 @@ def index_page(config: SiteConfig, catalog: Catalog) -> Page:
     rows = [model_row(catalog, e) for e in catalog.models]
     return Page(kind="index", content_type="catalogue-index-page", title=config.site_name,
                 description=config.site_description or config.site_name, urls=urls,
-                data_updated=catalog.data_updated, id="index", body_html="", body_markdown="",
+                data_updated=catalog.data_updated, id="index", body=NO_BODY,
                 breadcrumbs=[], data=None, rows=rows,
                 provider_rows=providers, source_file="index",
                 charts={"scatter": charts.scatter(rows, config.site_name)})
@@ -313,7 +321,7 @@ def index_page(config: SiteConfig, catalog: Catalog) -> Page:
 def not_found_page() -> Page:
     return Page(kind="404", content_type="not-found-page", title="Page not found",
                 description="There is no page at this address.", urls=None, data_updated=None,  # type: ignore[arg-type]
-                id="404", body_html="", body_markdown="", breadcrumbs=[], data=None, source_file="404")
+                id="404", body=NO_BODY, breadcrumbs=[], data=None, source_file="404")
 
 
 def site_context(config: SiteConfig, generated_at: str, about_href: str | None = None) -> Site:

@@ -75,7 +75,7 @@ def validate(path: str, data: bytes, kind: str, provider_ids: set[str]) -> list[
         return [f"{d.field}: {d.message}" for d in from_validation_error(exc, schema, path, document)]
     if kind != "model":
         return []
-    entry = Entry("model", path, model, source.body, source.body_line, document, Path(path).stem)
+    entry = Entry("model", path, model, source.body, source.body_line, Path(path).stem)
     return [f"{d.field}: {d.message}" for d in check_model(entry, provider_ids)]
 
 
