@@ -105,7 +105,9 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     rendered.sitewide_key = pages.content_key(base, catalog)
     before = set(out.files)
     if not _reuse_sitewide(out, previous, rendered):
-        rendered.llms_report = sitewide.size_report(dict(_write_sitewide(config, catalog, site, out, previous)))
+        counted = {done.files[1]: done.pieces for done in rendered.pages}
+        rendered.llms_report = sitewide.size_report(list(_write_sitewide(config, catalog, site, out, previous,
+                                                                         counted)))
     rendered.sitewide_files = sorted(set(out.files) - before)
     rendered.api_keys = out.api_keys or (previous or {}).get("api_keys", {})
     return rendered
@@ -123,8 +125,8 @@ def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered
 
 
 def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
-                    previous: dict[str, Any] | None) -> Iterator[tuple[str, str]]:
-    """Write the site-wide files; yields the llms files (path, text) for the size report."""
+                    previous: dict[str, Any] | None, counted: dict[str, int]) -> Iterator[tuple[str, str, int | None]]:
+    """Write the site-wide files; yields the llms files (path, text, token pieces if known) for the size report."""
     renderer = Renderer(config.templates_dir, config.root)
     out.write("404.html", renderer.render("404.html", "404", site=site, page=not_found_page()))
     for path, data in _assets(config):
@@ -137,10 +139,11 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
             out.write(logo_path(provider).lstrip("/"), _logo(config, entry.path, provider.logo))
     for path, text in sitewide.llms_files(config, catalog):
         out.write(path, text)
-        yield path, text
-    for path, text in sitewide.llms_full_files(config, catalog, out.read, config.llms_full_max_bytes):
+        yield path, text, None
+    for path, text, count in sitewide.llms_full_files(config, catalog, out.read, config.llms_full_max_bytes,
+                                                      counted):
         out.write(path, text)
-        yield path, text
+        yield path, text, count
     for path, text in sitewide.sitemap_files(config, catalog):
         out.write(path, text)
     out.write("robots.txt", sitewide.robots(config))
@@ -241,15 +244,16 @@ class _Clock:
 
 def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result: BuildResult,
                    signature: str) -> None:
+    base = str(output)
     files = {}
     for name in result.files:
-        st = (output / name).stat()
+        st = os.stat(f"{base}/{name}")
         files[name] = [st.st_size, st.st_mtime_ns]
     page_records = {}
     for done in rendered.pages:
         page_records[done.files[0]] = {"key": done.key, "files": list(done.files), "ids": list(done.ids),
                                        "stat": [files[name] for name in done.files], "gzipped": done.gzipped,
-                                       "links": [list(link) for link in done.links]}
+                                       "pieces": done.pieces, "links": [list(link) for link in done.links]}
     cache.save(config, output, {"signature": signature, "pages": page_records, "files": files,
                                 "sitewide_key": rendered.sitewide_key, "sitewide": rendered.sitewide_files,
                                 "llms_report": rendered.llms_report, "warnings": len(result.warnings),

@@ -22,7 +22,7 @@ from typing import Any
 from .config import SiteConfig
 from .theme import DEFAULT_THEME
 
-VERSION = 2
+VERSION = 3
 CODE_DIR = Path(__file__).resolve().parent
 
 
@@ -87,9 +87,10 @@ def save(config: SiteConfig, output: Path, manifest: dict[str, Any]) -> None:
 
 def untouched(manifest: dict[str, Any], output: Path) -> bool:
     """True when every file the previous build wrote is still there, as it was written."""
+    base = str(output)
     for name, (size, mtime) in manifest["files"].items():
         try:
-            st = (output / name).stat()
+            st = os.stat(f"{base}/{name}")
         except OSError:
             return False
         if st.st_size != size or st.st_mtime_ns != mtime:

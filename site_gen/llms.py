@@ -72,7 +72,13 @@ def model_note(row: dict) -> str:
 
 def full_text(title: str, mirrors: list[tuple[str, str]]) -> str:
     """Mirrors concatenated, each after a separator line that names its URL."""
-    head = (f"# {one_line(title)}\n\n> {len(mirrors)} markdown mirrors, concatenated. Each starts after a line "
+    return full_head(title, len(mirrors)) + "".join(f"{full_separator(url)}{text.rstrip()}\n" for url, text in mirrors)
+
+
+def full_head(title: str, count: int) -> str:
+    return (f"# {one_line(title)}\n\n> {count} markdown mirrors, concatenated. Each starts after a line "
             "'<!-- mirror: URL -->' and keeps its own front matter.\n")
-    body = "".join(f"\n<!-- mirror: {url} -->\n\n{text.rstrip()}\n" for url, text in mirrors)
-    return head + body
+
+
+def full_separator(url: str) -> str:
+    return f"\n<!-- mirror: {url} -->\n\n"

@@ -28,7 +28,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from . import links
+from . import links, tokens
 from .catalog import Catalog
 from .config import SiteConfig
 from .render import Renderer
@@ -55,6 +55,8 @@ class Done:
     """Bytes of the HTML page after gzip: what a reader transfers (before CSS and JS)."""
     links: tuple[tuple[int, str], ...] = ()
     """(line within the body, href) of every link in the page's markdown body, for the link checks."""
+    pieces: int = 0
+    """Token pieces of the mirror (tokens.pieces), for the llms-full files' size report."""
 
 
 def _hash(*parts: Iterable[str] | str) -> str:
@@ -127,13 +129,14 @@ def _render_one(job: Job) -> Done:
     if not staging.is_dir():  # the build was stopped and its staging folder removed: never recreate it
         raise RuntimeError(f"staging folder {staging} is gone")
     for name, text in zip(files, (html, mirror), strict=True):
-        target = staging / name
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = f"{staging}/{name}"
+        _make_parent(target)
         data = text.encode("utf-8")
-        target.write_bytes(data)
+        with open(target, "wb") as handle:
+            handle.write(data)
         sizes.append(len(data))
     return Done(files, job.key, tuple(sorted(links.ids_of(html))), True, tuple(sizes),
-                len(gzip.compress(html.encode("utf-8"), 6, mtime=0)), page.body.links)
+                len(gzip.compress(html.encode("utf-8"), 6, mtime=0)), page.body.links, tokens.pieces(mirror))
 
 
 def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, staging: Path) -> Done | None:
@@ -143,25 +146,41 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
     record = previous["pages"].get(files[0])
     if not record or record["key"] != key or record["files"] != list(files):
         return None
-    source_dir = Path(previous["dir"])
+    source_dir, target_dir = previous["dir"], str(staging)
     stats = []
     for name, (size, mtime) in zip(files, record["stat"], strict=True):
         try:
-            st = (source_dir / name).stat()
+            st = os.stat(f"{source_dir}/{name}")
         except OSError:
             return None
         if st.st_size != size or st.st_mtime_ns != mtime:
             return None  # edited or damaged since: never trusted
         stats.append(st.st_size)
     for name in files:
-        target = staging / name
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = f"{target_dir}/{name}"
+        _make_parent(target)
         try:
-            os.link(source_dir / name, target)
+            os.link(f"{source_dir}/{name}", target)
         except OSError:
             return None
-    return Done(files, key, tuple(record["ids"]), False, tuple(stats), record.get("gzipped", 0),
-                tuple((line, href) for line, href in record.get("links", [])))
+    try:
+        return Done(files, key, tuple(record["ids"]), False, tuple(stats), int(record["gzipped"]),
+                    tuple((int(line), str(href)) for line, href in record["links"]), int(record["pieces"]))
+    except (KeyError, TypeError, ValueError):  # a damaged record: render the page again
+        for name in files:
+            (staging / name).unlink(missing_ok=True)
+        return None
+
+
+_MADE: set[str] = set()
+
+
+def _make_parent(target: str) -> None:
+    """Create the folder of ``target`` (once per process: thousands of pages share a few folders)."""
+    folder = os.path.dirname(target)
+    if folder not in _MADE:
+        os.makedirs(folder, exist_ok=True)
+        _MADE.add(folder)
 
 
 def _chunk(batch: list[Job]) -> list[Done]:
@@ -172,6 +191,7 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                  previous: dict[str, Any] | None, workers: int, progress: bool = False) -> list[Done]:
     """Render (or reuse) every page; the result is in job order whatever the number of workers."""
     _STATE.clear()
+    _MADE.clear()
     _STATE.update(config=config, catalog=catalog, site=site, staging=staging, previous=previous)
     try:
         bar = tqdm(total=len(job_list), desc="pages", unit="page", disable=not progress, leave=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -27,22 +28,41 @@ def _code_key() -> str:
     return h.hexdigest()
 
 
+DELTA_SHARE = 10
+"""A save writes only the changes since the last full save while they are under 1/DELTA_SHARE of the entries."""
+
+
 class ParseCache:
+    """`content.pickle` holds every entry; `content.delta` the entries changed or removed since it was written.
+
+    Rewriting every entry after a one-file edit would cost more than parsing the file did, so small
+    changes go to the delta file, tied to its base by a token; a delta that does not match its base is
+    ignored (its files are parsed again).
+    """
+
     def __init__(self, path: Path | None, read: bool = True):
         """``read=False`` (a --clean build) parses everything but still leaves a cache for the next build."""
         self.path = path
         self.key = _code_key() if path else ""
         self.entries: dict[str, tuple[int, int, Any]] = {}
-        self.changed = False
+        self.token = ""
+        self.base: set[str] = set()
+        self.changed: set[str] = set()
+        """Entries that differ from the base file (from the delta file, or put since)."""
+        self.dirty = False
         if path is None or not read:
             return
-        try:
-            with path.open("rb") as handle:
-                data = pickle.load(handle)
-            if isinstance(data, dict) and data.get("key") == self.key:
-                self.entries = data["entries"]
-        except Exception:
-            self.entries = {}
+        base = _read(path, self.key)
+        if base is None:
+            return
+        self.entries, self.token = base["entries"], base["token"]
+        self.base = set(self.entries)
+        delta = _read(path.with_suffix(".delta"), self.key)
+        if delta is not None and delta.get("token") == self.token:
+            for name in delta["removed"]:
+                self.entries.pop(name, None)
+            self.entries.update(delta["entries"])
+            self.changed = set(delta["entries"]) | set(delta["removed"])
 
     def get(self, file: Path) -> Any | None:
         if self.path is None:
@@ -58,7 +78,8 @@ class ParseCache:
             return
         st = file.stat()
         self.entries[str(file)] = (st.st_size, st.st_mtime_ns, entry)
-        self.changed = True
+        self.changed.add(str(file))
+        self.dirty = True
 
     def save(self, files: set[str]) -> None:
         if self.path is None:
@@ -66,10 +87,34 @@ class ParseCache:
         stale = set(self.entries) - files
         for name in stale:
             del self.entries[name]
-        if not (self.changed or stale):
+        if not (self.dirty or stale):
             return
+        self.changed |= stale
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        with tmp.open("wb") as handle:
-            pickle.dump({"key": self.key, "entries": self.entries}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        delta_file = self.path.with_suffix(".delta")
+        if self.token and len(self.changed) * DELTA_SHARE <= max(len(self.entries), 500):
+            changed = {name: self.entries[name] for name in self.changed if name in self.entries}
+            removed = sorted(name for name in self.changed if name not in self.entries and name in self.base)
+            _write(delta_file, {"key": self.key, "token": self.token, "entries": changed, "removed": removed})
+            return
+        delta_file.unlink(missing_ok=True)  # before the new base: an old delta never meets a new base
+        _write(self.path, {"key": self.key, "token": secrets.token_hex(8), "entries": self.entries})
+
+
+def _read(path: Path, key: str) -> dict[str, Any] | None:
+    try:
+        with path.open("rb") as handle:
+            data = pickle.load(handle)
+    except Exception:  # missing, truncated or from another Python: parse again
+        return None
+    if isinstance(data, dict) and data.get("key") == key and isinstance(data.get("entries"), dict) \
+            and isinstance(data.get("token"), str):
+        return data
+    return None
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("wb") as handle:
+        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)

@@ -17,27 +17,27 @@ COUNT = 5
 _CAPS = ("tool_use", "structured_output", "reasoning", "vision", "computer_use", "prompt_caching")
 
 
-def _point(entry: Entry) -> tuple[float, float, tuple[bool, ...]] | None:
+def _point(entry: Entry) -> tuple[float, float, int] | None:
+    """(log10 input price, log10 context window, capabilities as a bit mask), or None without both."""
     model = entry.data
     price = model.pricing.input if model.pricing else None  # type: ignore[union-attr]
     context = model.limits.context_window  # type: ignore[union-attr]
     if not price or not context:
         return None
-    caps = tuple(getattr(model.capabilities, c) == "yes" for c in _CAPS)  # type: ignore[union-attr]
+    capabilities = model.capabilities  # type: ignore[union-attr]
+    caps = sum(1 << i for i, c in enumerate(_CAPS) if getattr(capabilities, c) == "yes")
     return math.log10(price), math.log10(context), caps
 
 
 def nearest(models: list[Entry]) -> dict[str, list[str]]:
-    points = [(p, e) for e in models if (p := _point(e)) is not None]
-    points.sort(key=lambda item: (item[0][0], item[1].path))
+    points = [(p, e.path) for e in models if (p := _point(e)) is not None]
+    points.sort(key=lambda item: (item[0][0], item[1]))
     out: dict[str, list[str]] = {}
-    for i, (point, entry) in enumerate(points):
+    hypot = math.hypot
+    share = [n / len(_CAPS) for n in range(len(_CAPS) + 1)]  # capability distance by differing count
+    for i, ((price, context, caps), path) in enumerate(points):
         candidates = points[max(0, i - WINDOW):i] + points[i + 1:i + 1 + WINDOW]
-        scored = sorted((_distance(point, other), e.path) for other, e in candidates)
-        out[entry.path] = [path for _, path in scored[:COUNT]]
+        scored = sorted((hypot(price - p, context - c, share[(caps ^ k).bit_count()]), other)
+                        for (p, c, k), other in candidates)
+        out[path] = [other for _, other in scored[:COUNT]]
     return out
-
-
-def _distance(a: tuple, b: tuple) -> float:
-    caps = sum(x != y for x, y in zip(a[2], b[2], strict=True)) / len(_CAPS)
-    return math.hypot(a[0] - b[0], a[1] - b[1], caps)

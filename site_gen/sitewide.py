@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 from . import api, formats, llms
 from .catalog import Catalog
 from .config import SiteConfig
-from .tokens import estimate_tokens
+from .tokens import from_pieces, pieces
 from .view import Site, display_name, model_row
 
 SITEMAP_LIMIT = 50_000
@@ -84,31 +84,44 @@ def llms_files(config: SiteConfig, catalog: Catalog) -> Iterator[tuple[str, str]
                                      "large; for offline reading")])])
 
 
-def llms_full_files(config: SiteConfig, catalog: Catalog, read: Callable[[str], str],
-                    max_bytes: int) -> Iterator[tuple[str, str]]:
-    """Per-provider full files, and a site-wide one only while it stays under ``max_bytes``."""
+def llms_full_files(config: SiteConfig, catalog: Catalog, read: Callable[[str], str], max_bytes: int,
+                    counted: dict[str, int]) -> Iterator[tuple[str, str, int]]:
+    """Per-provider full files, and a site-wide one only while it stays under ``max_bytes``.
+
+    Yields (path, text, token pieces); ``counted`` holds each mirror's pieces (tokens.pieces), found
+    when it was rendered, so the large files are never scanned again.
+    """
     total = 0
     everything: list[str] | None = []
+    everything_pieces = 0
     for entry in catalog.providers.values():
         models = catalog.models_of(entry.data.id)
         if not models:
             continue
         pages = [catalog.urls[entry.path]] + [catalog.urls[m.path] for m in models]
         mirrors = [(p.markdown_url, read(p.markdown_file)) for p in pages]
-        text = llms.full_text(f"{entry.data.name}: every mirror", mirrors)
-        yield provider_full_path(entry.slug), text
+        title = f"{entry.data.name}: every mirror"
+        text = llms.full_text(title, mirrors)
+        count = pieces(llms.full_head(title, len(mirrors))) + sum(
+            pieces(llms.full_separator(p.markdown_url)) + counted[p.markdown_file] for p in pages)
+        yield provider_full_path(entry.slug), text, count
         total += len(text.encode("utf-8"))
         if everything is not None:
             everything.append(text)
+            everything_pieces += count
             if total > max_bytes:
                 everything = None
     if everything is not None:
-        yield "llms-full.txt", "".join(everything)
+        yield "llms-full.txt", "".join(everything), everything_pieces
 
 
-def size_report(files: dict[str, str]) -> list[tuple[str, int, int]]:
-    """(path, bytes, estimated tokens) of each llms file, for the build summary."""
-    return [(path, len(text.encode("utf-8")), estimate_tokens(text)) for path, text in sorted(files.items())]
+def size_report(files: list[tuple[str, str, int | None]]) -> list[tuple[str, int, int]]:
+    """(path, bytes, estimated tokens) of each llms file, for the build summary.
+
+    Each file comes as (path, text, token pieces or None to count them here).
+    """
+    return sorted((path, len(text.encode("utf-8")), from_pieces(count if count is not None else pieces(text)))
+                  for path, text, count in files)
 
 
 def sitemap_files(config: SiteConfig, catalog: Catalog) -> Iterator[tuple[str, str]]:

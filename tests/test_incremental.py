@@ -97,3 +97,60 @@ def test_parse_cache_is_used_and_a_broken_one_ignored(tmp_path: Path) -> None:
     gemini.write_text(gemini.read_text().replace("input: 1.5", "input: 1.25", 1))
     assert run_cli("build", cwd=site).code == 0
     assert snapshot(site / "build") == clean
+
+
+def test_llms_size_report_matches_the_files(tmp_path: Path) -> None:
+    """The llms-full token counts are summed from per-mirror counts (kept for reused pages): same as a fresh count."""
+    from site_gen.tokens import estimate_tokens
+
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
+    result = run_cli("build", "--verbose", cwd=site)
+    assert "reused unchanged: 3" in result.out
+    rows = [line.split() for line in result.out.splitlines() if line.split()[0].endswith(".txt")]
+    assert any(row[0].endswith("-full.txt") for row in rows) and any(row[0] == "llms-full.txt" for row in rows)
+    for path, size, tokens in rows:
+        text = (site / "build" / path).read_text(encoding="utf-8")
+        assert int(size.replace(",", "")) == len(text.encode("utf-8"))
+        assert int(tokens.replace(",", "")) == estimate_tokens(text), path
+
+
+def test_parse_cache_writes_small_changes_as_a_delta(tmp_path: Path) -> None:
+    from site_gen import parsecache
+
+    files = [tmp_path / f"f{i}.md" for i in range(30)]
+    for f in files:
+        f.write_text(f.name)
+    store = tmp_path / "cache" / "content.pickle"
+    cache = parsecache.ParseCache(store)
+    for f in files:
+        cache.put(f, f"entry {f.name}")
+    cache.save({str(f) for f in files})
+    assert store.is_file() and not store.with_suffix(".delta").exists()
+    base = store.read_bytes()
+
+    files[3].write_text("edited")
+    cache = parsecache.ParseCache(store)
+    assert cache.get(files[3]) is None and cache.get(files[4]) == "entry f4.md"
+    cache.put(files[3], "entry edited")
+    cache.save({str(f) for f in files[:-1]})  # the last file was deleted
+    assert store.read_bytes() == base and store.with_suffix(".delta").is_file()
+
+    cache = parsecache.ParseCache(store)
+    assert cache.get(files[3]) == "entry edited" and str(files[-1]) not in cache.entries
+    assert len(cache.entries) == 29
+
+    store.with_suffix(".delta").write_bytes(store.with_suffix(".delta").read_bytes()[:-5])  # truncated: ignored
+    assert parsecache.ParseCache(store).get(files[3]) is None
+
+    parsecache.DELTA_SHARE, share = 1000, parsecache.DELTA_SHARE  # every change is "large": a full save
+    try:
+        cache = parsecache.ParseCache(store)
+        cache.put(files[3], "entry edited")
+        cache.save({str(f) for f in files[:-1]})
+    finally:
+        parsecache.DELTA_SHARE = share
+    assert store.read_bytes() != base and not store.with_suffix(".delta").exists()
+    assert parsecache.ParseCache(store).get(files[3]) == "entry edited"
