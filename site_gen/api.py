@@ -94,6 +94,12 @@ def _dump(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+def _with_schema(schema_url: str, document: BaseModel) -> str:
+    """pydantic's own JSON writer (a tenth of the time of model_dump + json.dumps), with "$schema" first."""
+    body = document.model_dump_json()
+    return "{" + json.dumps("$schema") + ":" + json.dumps(schema_url, ensure_ascii=False) + "," + body[1:] + "\n"
+
+
 def _dump_schema(data: Any) -> str:
     """Schemas are read by people as well as validators: indented."""
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
@@ -113,8 +119,7 @@ def files(config: SiteConfig, catalog: Catalog, site: Any) -> Iterator[tuple[str
     listing = ApiCatalogue(schema_version=SCHEMA_VERSION, site_name=config.site_name, site_url=config.site_url,
                            generated_at=site.generated_at, data_updated=catalog.data_updated.isoformat(),
                            count=len(summaries), models=summaries)
-    yield "api/models.json", _dump({"$schema": config.url("/schema/api-models.json"),
-                                    **listing.model_dump(mode="json")})
+    yield "api/models.json", _with_schema(config.url("/schema/api-models.json"), listing)
     yield "schema/api-models.json", _dump_schema(ApiCatalogue.model_json_schema())
     yield "schema/content-model.json", _dump_schema(Model.model_json_schema())
     yield "schema/content-provider.json", _dump_schema(Provider.model_json_schema())

@@ -8,6 +8,7 @@ is written; ``check`` runs the same pipeline with nothing written.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import gzip
 import os
 import tempfile
@@ -90,14 +91,16 @@ class Rendered:
 
 
 def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
-                previous: dict[str, Any] | None = None, workers: int = 1, progress: bool = False) -> Rendered:
+                previous: dict[str, Any] | None = None, workers: int = 1, progress: bool = False,
+                clock: _Clock | None = None) -> Rendered:
     """Write every output into the staging folder: pages on all workers, then the site-wide files."""
+    clock = clock or _Clock()
     base = cache.base_key(config)
     rendered = Rendered()
-    started = time.perf_counter()
     job_list = pages.jobs(catalog, base)
+    clock.lap("page keys")
     rendered.pages = pages.render_pages(config, catalog, site, out.staging, job_list, previous, workers, progress)
-    rendered.page_seconds = time.perf_counter() - started
+    rendered.page_seconds = clock.lap("pages (rendered or reused)")
     for job, done in zip(job_list, rendered.pages, strict=True):
         out.record(done.files, sum(done.sizes))
         rendered.ids[done.files[0]] = set(done.ids)
@@ -107,9 +110,10 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     if not _reuse_sitewide(out, previous, rendered):
         counted = {done.files[1]: done.pieces for done in rendered.pages}
         rendered.llms_report = sitewide.size_report(list(_write_sitewide(config, catalog, site, out, previous,
-                                                                         counted)))
+                                                                         counted, base)))
     rendered.sitewide_files = sorted(set(out.files) - before)
     rendered.api_keys = out.api_keys or (previous or {}).get("api_keys", {})
+    clock.lap("site-wide files")
     return rendered
 
 
@@ -125,7 +129,8 @@ def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered
 
 
 def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
-                    previous: dict[str, Any] | None, counted: dict[str, int]) -> Iterator[tuple[str, str, int | None]]:
+                    previous: dict[str, Any] | None, counted: dict[str, int],
+                    base: str) -> Iterator[tuple[str, str, int | None]]:
     """Write the site-wide files; yields the llms files (path, text, token pieces if known) for the size report."""
     renderer = Renderer(config.templates_dir, config.root)
     out.write("404.html", renderer.render("404.html", "404", site=site, page=not_found_page()))
@@ -151,7 +156,6 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
     out.write("feed.xml", sitewide.feed(config, catalog, site))
     for path, text in sitewide.api_files(config, catalog, site):
         out.write(path, text)
-    base = cache.base_key(config)
     for entry in catalog.models:
         name = f"api/models/{entry.slug}.json"
         key = pages.entry_key(base, entry)
@@ -189,7 +193,7 @@ def _assets(config: SiteConfig) -> list[tuple[str, bytes]]:
 
 def build(config: SiteConfig, output: Path | None = None, *, write: bool = True, strict: bool = False,
           environ: dict[str, str] | None = None, shown_output: str | None = None, jobs: int | None = None,
-          incremental: bool = True, progress: bool = False) -> BuildResult:
+          incremental: bool = True, progress: bool = False, probe: cache.Probe | None = None) -> BuildResult:
     """Validate everything, render every output, check every link, then publish atomically.
 
     With ``strict``, warnings fail the build like errors (nothing is written).
@@ -197,12 +201,17 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
     """
     clock = _Clock()
     stamp_text = stamp(build_time(environ))
-    signature = cache.signature(config)
+    output = output or config.output_dir
+    if probe is None or probe.output != output:
+        probe = cache.probe(config, output) if write and incremental else None
+    signature = probe.signature if probe else cache.signature(config)
     workers = jobs or os.cpu_count() or 1
     parse_cache = config.root / ".site-gen-cache" / "content.pickle" if write else None
     content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental)
-    clock.lap("load content")
+    gc.freeze()  # the content lives as long as the build: the collector need not scan it again, nor touch the
+    clock.lap("load content")  # memory pages that forked workers share with this process
     catalog = build_catalog(config, content)
+    _ = catalog.similar  # computed once here, before workers fork
     clock.lap("catalogue checks")
     if strict and catalog.warnings:
         raise ContentError(catalog.warnings)
@@ -215,16 +224,15 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
         with tempfile.TemporaryDirectory(prefix="site-gen-check-") as tmp, StagedOutput(Path(tmp) / "out") as staged:
             _render_and_check(config, catalog, site, staged, result, strict, None, workers, sweep=True)
         return result
-    output = output or config.output_dir
     check_output_dir(output, {"the project folder": config.root, "the content folder": config.content_dir,
                               "the templates folder": config.templates_dir}, shown_output)
-    previous = cache.load(config, output) if incremental and output.is_dir() else None
+    previous = probe.manifest if probe and incremental else None
     if previous is not None:
         previous["dir"] = str(output.resolve())
     with StagedOutput(output) as staged:
         rendered = _render_and_check(config, catalog, site, staged, result, strict, previous, workers, sweep=False,
-                                     progress=progress)
-        clock.lap("render and link checks")
+                                     progress=progress, clock=clock)
+        clock.lap("link checks")
         staged.commit()
     _save_manifest(config, output, rendered, result, signature)
     clock.lap("publish and cache")
@@ -236,10 +244,12 @@ class _Clock:
         self.laps: dict[str, float] = {}
         self._last = time.perf_counter()
 
-    def lap(self, name: str) -> None:
+    def lap(self, name: str) -> float:
         now = time.perf_counter()
-        self.laps[name] = self.laps.get(name, 0.0) + now - self._last
+        seconds = now - self._last
+        self.laps[name] = self.laps.get(name, 0.0) + seconds
         self._last = now
+        return seconds
 
 
 def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result: BuildResult,
@@ -262,10 +272,10 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
 
 def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, result: BuildResult,
                       strict: bool, previous: dict[str, Any] | None, workers: int, sweep: bool,
-                      progress: bool = False) -> Rendered:
+                      progress: bool = False, clock: _Clock | None = None) -> Rendered:
     """Render into ``out``, then check every link; any error aborts before anything is published."""
     try:
-        rendered = render_site(config, catalog, site, out, previous, workers, progress)
+        rendered = render_site(config, catalog, site, out, previous, workers, progress, clock)
     except OSError as exc:
         raise OutputError(Diagnostic(str(exc.filename or out.staging), message=f"cannot write: {exc.strerror or exc}",
                                      hint="check free disk space and permissions")) from None

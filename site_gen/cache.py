@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,23 @@ def untouched(manifest: dict[str, Any], output: Path) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Probe:
+    """What the previous build left, read once per build: the no-op check and the build both use it."""
+
+    output: Path
+    signature: str
+    manifest: dict[str, Any] | None
+
+    def nothing_to_do(self) -> bool:
+        """Same inputs as last time, and the output untouched."""
+        return bool(self.manifest) and self.manifest.get("signature") == self.signature \
+            and untouched(self.manifest, self.output)  # type: ignore[arg-type]
+
+
+def probe(config: SiteConfig, output: Path) -> Probe:
+    return Probe(output, signature(config), load(config, output) if output.is_dir() else None)
+
+
 def nothing_to_do(config: SiteConfig, output: Path) -> bool:
-    """The no-op check: same inputs as last time, and the output untouched."""
-    manifest = load(config, output)
-    return bool(manifest) and manifest.get("signature") == signature(config) and untouched(manifest, output)
+    return probe(config, output).nothing_to_do()

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from .config import SiteConfig
 from .content import Content, Entry
 from .errors import ContentError, Diagnostic
-from .prose import check_context
 from .schema import Model, Pricing
 from .urls import RESERVED_SLUGS, SITE_FILES, OutputPlan, PageUrls, page_urls
 from .yamlsafe import dotted
@@ -81,7 +80,7 @@ def build_catalog(config: SiteConfig, content: Content) -> Catalog:
     for entry in content.models:
         assert isinstance(entry.data, Model)
         problems += check_model(entry, providers)
-        warnings += check_context(entry.path, entry.body, entry.body_line, entry.data.limits.context_window)
+        warnings += entry.warnings
     if problems:
         raise ContentError(problems)
     models = sorted(content.models, key=lambda e: (e.data.provider, e.slug))  # type: ignore[union-attr]

@@ -93,23 +93,26 @@ def main(argv: list[str] | None = None) -> int:
             path = new_file(config, args.kind, args.id)
             print(f"wrote {path}; fill in the fields marked REQUIRED or TODO, then run site-gen build")
             return 0
-        from .build import build
-
         if args.command == "import":
             return _import(config, args)
         if args.command == "check":
+            from .build import build
+
             result = build(config, write=False, strict=args.strict)
             _print_warnings(result.warnings)
             print(f"ok: {result.pages} pages valid, {len(result.warnings)} warnings, nothing written")
             return 0
         output = Path(args.output).expanduser() if args.output else None
-        if not args.clean and not args.strict and cache.nothing_to_do(config, output or config.output_dir):
+        probe = None if args.clean else cache.probe(config, output or config.output_dir)
+        if probe and not args.strict and probe.nothing_to_do():
             if not args.quiet:
                 print(f"nothing changed since the last build of {args.output or config.output_dir} "
                       f"({time.perf_counter() - started:.2f} s)")
             return 0
+        from .build import build  # after the no-op check: it needs none of the rendering libraries
+
         result = build(config, output, strict=args.strict, shown_output=args.output, jobs=args.jobs,
-                       incremental=not args.clean, progress=not args.quiet and sys.stderr.isatty())
+                       incremental=not args.clean, progress=not args.quiet and sys.stderr.isatty(), probe=probe)
         _print_warnings(result.warnings)
     except SiteGenError as exc:
         for diagnostic in exc.diagnostics:

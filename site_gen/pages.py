@@ -60,12 +60,13 @@ class Done:
 
 
 def _hash(*parts: Iterable[str] | str) -> str:
-    h = hashlib.blake2b(digest_size=16)
+    flat: list[str] = []
     for part in parts:
-        for text in [part] if isinstance(part, str) else part:
-            h.update(text.encode("utf-8"))
-            h.update(b"\0")
-    return h.hexdigest()
+        if isinstance(part, str):
+            flat.append(part)
+        else:
+            flat.extend(part)
+    return hashlib.blake2b("\0".join(flat).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def jobs(catalog: Catalog, base_key: str) -> list[Job]:
@@ -108,13 +109,8 @@ INDEX_FILES = SimpleNamespace(html_file="index.html", markdown_file="llms/index.
 
 def _render_one(job: Job) -> Done:
     state = _STATE
-    config, catalog, site, staging, previous = (state["config"], state["catalog"], state["site"],
-                                                state["staging"], state["previous"])
-    urls = INDEX_FILES if job.kind == "index" else catalog.urls[job.path]
-    files = (urls.html_file, urls.markdown_file)
-    reused = _reuse(previous, files, job.key, staging)
-    if reused is not None:
-        return reused  # checked before the page context is made: that is where the markdown is rendered
+    config, catalog, site, staging = state["config"], state["catalog"], state["site"], state["staging"]
+    files = _files(job)
     if job.kind == "index":
         page = index_page(config, catalog)
     else:
@@ -137,6 +133,15 @@ def _render_one(job: Job) -> Done:
         sizes.append(len(data))
     return Done(files, job.key, tuple(sorted(links.ids_of(html))), True, tuple(sizes),
                 len(gzip.compress(html.encode("utf-8"), 6, mtime=0)), page.body.links, tokens.pieces(mirror))
+
+
+def _files(job: Job) -> tuple[str, str]:
+    urls = INDEX_FILES if job.kind == "index" else _STATE["catalog"].urls[job.path]
+    return urls.html_file, urls.markdown_file
+
+
+def _reuse_job(job: Job) -> Done | None:
+    return _reuse(_STATE["previous"], _files(job), job.key, _STATE["staging"])
 
 
 def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, staging: Path) -> Done | None:
@@ -195,21 +200,33 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
     _STATE.update(config=config, catalog=catalog, site=site, staging=staging, previous=previous)
     try:
         bar = tqdm(total=len(job_list), desc="pages", unit="page", disable=not progress, leave=False)
-        if workers <= 1 or len(job_list) < 200 or "fork" not in multiprocessing.get_all_start_methods():
-            done = []
-            for job in job_list:
-                done.append(_render_one(job))
+        done: list[Done | None] = [None] * len(job_list)
+        todo = []
+        for i, job in enumerate(job_list):  # reuse first, here: a stat and a link per file, not worth a worker
+            done[i] = _reuse_job(job)
+            if done[i] is None:
+                todo.append(i)
+            else:
                 bar.update()
-            bar.close()
-            return done
-        size = max(25, len(job_list) // (workers * 8))
-        batches = [job_list[i:i + size] for i in range(0, len(job_list), size)]
-        results: list[Done] = []
-        with worker_pool(workers) as pool:
-            for batch in pool.imap(_chunk, batches):
-                results += batch
-                bar.update(len(batch))
+        # Listing pages (the index, providers) are the slowest on a large catalogue: on workers even when few.
+        todo.sort(key=lambda i: job_list[i].kind not in ("index", "provider"))
+        heavy = sum(1 for i in todo if job_list[i].kind in ("index", "provider"))
+        if workers <= 1 or (len(todo) < 200 and not (heavy >= 2 and len(job_list) >= 2000)) \
+                or "fork" not in multiprocessing.get_all_start_methods():
+            for i in todo:
+                done[i] = _render_one(job_list[i])
+                bar.update()
+        else:
+            size = max(1, min(25, len(todo) // (workers * 8)))
+            batches = [[job_list[i] for i in todo[at:at + size]] for at in range(0, len(todo), size)]
+            with worker_pool(workers) as pool:
+                at = 0
+                for batch in pool.imap(_chunk, batches):
+                    for result in batch:
+                        done[todo[at]] = result
+                        at += 1
+                    bar.update(len(batch))
         bar.close()
-        return results
+        return [d for d in done if d is not None]
     finally:
         _STATE.clear()

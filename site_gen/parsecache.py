@@ -64,20 +64,30 @@ class ParseCache:
             self.entries.update(delta["entries"])
             self.changed = set(delta["entries"]) | set(delta["removed"])
 
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None
+
     def get(self, file: Path) -> Any | None:
+        """The entry cached for ``file`` if its size and mtime are unchanged, else None."""
         if self.path is None:
             return None
-        st = file.stat()
         hit = self.entries.get(str(file))
-        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
-            return hit[2]
-        return None
+        if not hit:
+            return None
+        try:
+            st = os.stat(file)
+            if hit[0] != st.st_size or hit[1] != st.st_mtime_ns:
+                return None
+            return pickle.loads(hit[2])
+        except Exception:  # removed since, or a damaged entry: parse the file again
+            return None
 
-    def put(self, file: Path, entry: Any) -> None:
+    def put(self, file: Path, size: int, mtime: int, blob: bytes) -> None:
+        """Keep a pickled entry, with the size and mtime the file had before it was read."""
         if self.path is None:
             return
-        st = file.stat()
-        self.entries[str(file)] = (st.st_size, st.st_mtime_ns, entry)
+        self.entries[str(file)] = (size, mtime, blob)
         self.changed.add(str(file))
         self.dirty = True
 

@@ -118,7 +118,14 @@ def test_llms_size_report_matches_the_files(tmp_path: Path) -> None:
 
 
 def test_parse_cache_writes_small_changes_as_a_delta(tmp_path: Path) -> None:
+    import os
+    import pickle
+
     from site_gen import parsecache
+
+    def put(cache: parsecache.ParseCache, file: Path, value: str) -> None:
+        st = os.stat(file)
+        cache.put(file, st.st_size, st.st_mtime_ns, pickle.dumps(value))
 
     files = [tmp_path / f"f{i}.md" for i in range(30)]
     for f in files:
@@ -126,7 +133,7 @@ def test_parse_cache_writes_small_changes_as_a_delta(tmp_path: Path) -> None:
     store = tmp_path / "cache" / "content.pickle"
     cache = parsecache.ParseCache(store)
     for f in files:
-        cache.put(f, f"entry {f.name}")
+        put(cache, f, f"entry {f.name}")
     cache.save({str(f) for f in files})
     assert store.is_file() and not store.with_suffix(".delta").exists()
     base = store.read_bytes()
@@ -134,7 +141,7 @@ def test_parse_cache_writes_small_changes_as_a_delta(tmp_path: Path) -> None:
     files[3].write_text("edited")
     cache = parsecache.ParseCache(store)
     assert cache.get(files[3]) is None and cache.get(files[4]) == "entry f4.md"
-    cache.put(files[3], "entry edited")
+    put(cache, files[3], "entry edited")
     cache.save({str(f) for f in files[:-1]})  # the last file was deleted
     assert store.read_bytes() == base and store.with_suffix(".delta").is_file()
 
@@ -148,7 +155,7 @@ def test_parse_cache_writes_small_changes_as_a_delta(tmp_path: Path) -> None:
     parsecache.DELTA_SHARE, share = 1000, parsecache.DELTA_SHARE  # every change is "large": a full save
     try:
         cache = parsecache.ParseCache(store)
-        cache.put(files[3], "entry edited")
+        put(cache, files[3], "entry edited")
         cache.save({str(f) for f in files[:-1]})
     finally:
         parsecache.DELTA_SHARE = share
