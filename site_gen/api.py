@@ -105,10 +105,14 @@ def _dump_schema(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
+def model_path(entry: Any) -> str:
+    return f"api/models/{entry.slug}.json"
+
+
 def model_file(config: SiteConfig, entry: Any) -> tuple[str, str]:
     """/api/models/<slug>.json: the model's content data, a pure function of its file (and the config)."""
     urls = page_urls(config, "model", entry.slug)
-    return f"api/models/{entry.slug}.json", _dump({
+    return model_path(entry), _dump({
         "$schema": config.url("/schema/content-model.json"), "url": urls.canonical_url,
         "markdown_url": urls.markdown_url, **entry.data.model_dump(mode="json", exclude={"overrides"})})
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import api, cache, hostconfig, links, pages, sitewide
+from . import cache, hostconfig, links, pages, sitewide
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
 from .content import Content, load_content
@@ -87,7 +87,6 @@ class Rendered:
     sitewide_key: str = ""
     sitewide_files: list[str] = field(default_factory=list)
     page_seconds: float = 0.0
-    api_keys: dict[str, str] = field(default_factory=dict)
 
 
 def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
@@ -109,10 +108,8 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     before = set(out.files)
     if not _reuse_sitewide(out, previous, rendered):
         counted = {done.files[1]: done.pieces for done in rendered.pages}
-        rendered.llms_report = sitewide.size_report(list(_write_sitewide(config, catalog, site, out, previous,
-                                                                         counted, base)))
+        rendered.llms_report = sitewide.size_report(list(_write_sitewide(config, catalog, site, out, counted)))
     rendered.sitewide_files = sorted(set(out.files) - before)
-    rendered.api_keys = out.api_keys or (previous or {}).get("api_keys", {})
     clock.lap("site-wide files")
     return rendered
 
@@ -129,8 +126,7 @@ def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered
 
 
 def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
-                    previous: dict[str, Any] | None, counted: dict[str, int],
-                    base: str) -> Iterator[tuple[str, str, int | None]]:
+                    counted: dict[str, int]) -> Iterator[tuple[str, str, int | None]]:
     """Write the site-wide files; yields the llms files (path, text, token pieces if known) for the size report."""
     renderer = Renderer(config.templates_dir, config.root)
     out.write("404.html", renderer.render("404.html", "404", site=site, page=not_found_page()))
@@ -156,13 +152,6 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
     out.write("feed.xml", sitewide.feed(config, catalog, site))
     for path, text in sitewide.api_files(config, catalog, site):
         out.write(path, text)
-    for entry in catalog.models:
-        name = f"api/models/{entry.slug}.json"
-        key = pages.entry_key(base, entry)
-        out.api_keys[name] = key
-        if not (previous and previous.get("api_keys", {}).get(name) == key
-                and out.link_from(Path(previous["dir"]), [name], previous["files"])):
-            out.write(*api.model_file(config, entry))
     out.write("_headers", hostconfig.headers(config, catalog))
     out.write("nginx-site-gen.conf", hostconfig.nginx(config))
 
@@ -266,8 +255,7 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
                                        "pieces": done.pieces, "links": [list(link) for link in done.links]}
     cache.save(config, output, {"signature": signature, "pages": page_records, "files": files,
                                 "sitewide_key": rendered.sitewide_key, "sitewide": rendered.sitewide_files,
-                                "llms_report": rendered.llms_report, "warnings": len(result.warnings),
-                                "api_keys": rendered.api_keys})
+                                "llms_report": rendered.llms_report, "warnings": len(result.warnings)})
 
 
 def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, result: BuildResult,

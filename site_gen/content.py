@@ -180,13 +180,16 @@ def _load_or_problems(job: tuple[Kind, Path, Path, bool]) -> _Outcome:
     return _Parsed(pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), st.st_size, st.st_mtime_ns)
 
 
-def _load_all(files: list[tuple[Kind, Path]], root: Path, workers: int, pickled: bool) -> list[_Outcome]:
-    """Parse in file order; with several workers, in forked processes (results keep the same order)."""
+def _load_all(files: list[tuple[Kind, Path]], root: Path, workers: int, pickled: bool) -> Iterator[_Outcome]:
+    """Parse in file order; with several workers, in forked processes (results keep the same order, and arrive
+    while the workers go on, so the caller unpickles them meanwhile)."""
     if workers <= 1 or len(files) < 400 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_load_or_problems((kind, file, root, pickled)) for kind, file in files]
+        for kind, file in files:
+            yield _load_or_problems((kind, file, root, pickled))
+        return
     jobs = [(kind, file, root, True) for kind, file in files]
     with worker_pool(workers) as pool:
-        return pool.map(_load_or_problems, jobs, chunksize=max(50, len(jobs) // (workers * 8)))
+        yield from pool.imap(_load_or_problems, jobs, chunksize=max(20, min(200, len(jobs) // (workers * 16))))
 
 
 class _Invalid(Exception):

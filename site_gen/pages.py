@@ -28,7 +28,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from . import links, tokens
+from . import api, links, tokens
 from .catalog import Catalog
 from .config import SiteConfig
 from .render import Renderer
@@ -121,10 +121,13 @@ def _render_one(job: Job) -> Done:
         renderer = state["renderer"] = Renderer(config.templates_dir, config.root)
     html = renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
     mirror = renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)
+    outputs = [html, mirror]
+    if job.kind == "model":
+        outputs.append(api.model_file(config, catalog.by_path[job.path])[1])
     sizes = []
     if not staging.is_dir():  # the build was stopped and its staging folder removed: never recreate it
         raise RuntimeError(f"staging folder {staging} is gone")
-    for name, text in zip(files, (html, mirror), strict=True):
+    for name, text in zip(files, outputs, strict=True):
         target = f"{staging}/{name}"
         _make_parent(target)
         data = text.encode("utf-8")
@@ -135,8 +138,11 @@ def _render_one(job: Job) -> Done:
                 len(gzip.compress(html.encode("utf-8"), 6, mtime=0)), page.body.links, tokens.pieces(mirror))
 
 
-def _files(job: Job) -> tuple[str, str]:
+def _files(job: Job) -> tuple[str, ...]:
+    """The page's HTML and mirror; a model's JSON file too (a pure function of its entry)."""
     urls = INDEX_FILES if job.kind == "index" else _STATE["catalog"].urls[job.path]
+    if job.kind == "model":
+        return urls.html_file, urls.markdown_file, api.model_path(_STATE["catalog"].by_path[job.path])
     return urls.html_file, urls.markdown_file
 
 

@@ -53,7 +53,6 @@ class StagedOutput:
         self.staging = output.with_name(f"{output.name}.tmp-{secrets.token_hex(4)}")
         self._written: dict[str, str] = {}
         self.bytes_written = 0
-        self.api_keys: dict[str, str] = {}
 
     def __enter__(self) -> StagedOutput:
         clean_stale(self.output)
