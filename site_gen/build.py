@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import cache, hostconfig, links, pages, sitewide
+from . import cache, hostconfig, links, markdown, pages, sitewide
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
 from .content import Content, load_content
@@ -189,6 +189,7 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
     ``write=False`` (site-gen check) renders into a temporary folder that is thrown away.
     """
     clock = _Clock()
+    markdown.use_engine(config.markdown_engine)  # before any worker forks
     stamp_text = stamp(build_time(environ))
     output = output or config.output_dir
     if probe is None or probe.output != output:

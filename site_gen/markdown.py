@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.anchors import anchors_plugin
 
 # Ids the page templates use for their own sections; a body heading never takes one of them.
@@ -57,13 +59,30 @@ class Body:
     """(0-based line within the body, href) of every link and image."""
 
 
+ENGINES = ("markdown-it-py", "markdown-it-pyrs")
+"""markdown-it-py is the reference renderer; markdown-it-pyrs (its Rust port, an optional extra) gives the same
+bytes about ten times faster: tests/test_markdown_engines.py proves it on the bundled catalogue."""
+_engine = {"name": "markdown-it-py"}
+
+
+def use_engine(name: str) -> None:
+    """Select the markdown engine for this process (and the workers it forks)."""
+    if name not in ENGINES:
+        raise ValueError(f"unknown markdown engine {name!r}; expected one of {', '.join(ENGINES)}")
+    if name == "markdown-it-pyrs":
+        _pyrs()  # fails now, with the install hint, rather than on the first page
+    _engine["name"] = name
+
+
 def render_body(body: str, under: int = 2) -> Body:
-    """Parse a body once; render HTML, the mirror's markdown and the link list from the same tokens.
+    """Parse a body once; render HTML, the mirror's markdown and the link list from the same parse.
 
     Headings are nested under the page's level-``under`` section in both
     outputs.  Only real headings (per markdown-it's parse, not lines inside
     code blocks) are changed; in the markdown, setext headings become ATX ones.
     """
+    if _engine["name"] == "markdown-it-pyrs":
+        return _render_body_pyrs(body, under)
     md = _html_parser()
     tokens = md.parse(body)
     shift = _shift(tokens, under)
@@ -73,6 +92,94 @@ def render_body(body: str, under: int = 2) -> Body:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
     return Body(md.renderer.render(tokens, md.options, {}), markdown, links)
+
+
+@lru_cache(maxsize=1)
+def _pyrs() -> Any:
+    try:
+        import markdown_it_pyrs
+    except ImportError:
+        raise ImportError("markdown_engine: markdown-it-pyrs is not installed; "
+                          "install it with: pip install 'site-gen[fast]'") from None
+    # CommonMark's rules without raw HTML (html_block, html_inline): raw HTML is shown as text, as with
+    # markdown-it-py's html=False; tests/fixtures/xss proves both engines give the same escaped bytes.
+    return markdown_it_pyrs.MarkdownIt("zero").enable_many(
+        ["blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference", "autolink",
+         "backticks", "emphasis", "entity", "escape", "image", "link", "newline", "table", "strikethrough"])
+
+
+@dataclass
+class _Heading:
+    """What the shared helpers read of a heading token, made from a markdown-it-pyrs node."""
+
+    tag: str
+    markup: str
+    map: tuple[int, int]
+    type: str = "heading_open"
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+
+
+def _render_body_pyrs(body: str, under: int) -> Body:
+    """The same Body as markdown-it-py's path: the Rust parser's tree gives the headings and links (its source
+    map is in bytes), and its HTML gets the heading shift and ids the anchors plugin would have added."""
+    md = _pyrs()
+    html = md.render(body)
+    data = body.encode("utf-8")
+
+    def line_of(offset: int) -> int:  # a body has a few headings and links: counting is cheaper than an index
+        return data.count(b"\n", 0, offset)
+
+    headings: list[_Heading] = []
+    titles: list[str] = []
+    links: list[tuple[int, str]] = []
+    for node in md.tree(body).walk():
+        if node.name in ("heading", "lheading"):
+            start, end = node.srcmap
+            markup = "#" if node.name == "heading" else str(node.meta["marker"])
+            headings.append(_Heading(f"h{node.meta['level']}", markup, (line_of(start), line_of(end - 1) + 1)))
+            titles.append(_title(node))
+        elif node.name in ("link", "image"):
+            links.append((line_of(node.srcmap[0]), str(node.meta.get("url", ""))))
+    if len(_HEADING_TAG.findall(html)) != 2 * len(headings):  # never seen; if it ever happens, the reference wins
+        _engine["name"] = "markdown-it-py"
+        try:
+            return render_body(body, under)
+        finally:
+            _engine["name"] = "markdown-it-pyrs"
+    shift = _shift(headings, under)  # type: ignore[arg-type]
+    markdown = _demoted(body, headings, shift)  # type: ignore[arg-type]
+    slugs: set[str] = set()
+    ids = iter([_unique(heading_id(title), slugs) for title in titles])
+
+    def retag(match: re.Match[str]) -> str:
+        level = min(int(match.group(2)) + shift, 6)
+        if match.group(1):
+            return f"</h{level}>"
+        return f'<h{level} id="{escapeHtml(next(ids))}">'
+    return Body(_HEADING_TAG.sub(retag, html), markdown, tuple(links))
+
+
+def _title(node: Any) -> str:
+    """The anchors plugin's title: text and inline code of the heading, images' alt text left out."""
+    parts = []
+    stack = list(reversed(node.children))
+    while stack:
+        child = stack.pop()
+        if child.name in ("text", "text_special"):
+            parts.append(child.meta.get("content", ""))
+        elif child.name != "image":
+            stack.extend(reversed(child.children))
+    return "".join(parts)
+
+
+def _unique(slug: str, slugs: set[str]) -> str:
+    unique, n = slug, 1
+    while unique in slugs:
+        unique, n = f"{slug}-{n}", n + 1
+    slugs.add(unique)
+    return unique
 
 
 def to_html(body: str, under: int = 2) -> str:
