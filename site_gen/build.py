@@ -91,19 +91,28 @@ class Rendered:
 
 def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
                 previous: dict[str, Any] | None = None, workers: int = 1, progress: bool = False,
-                clock: _Clock | None = None) -> Rendered:
-    """Write every output into the staging folder: pages on all workers, then the site-wide files."""
+                clock: _Clock | None = None, shard: tuple[int, int] | None = None) -> Rendered:
+    """Write every output into the staging folder: pages on all workers, then the site-wide files.
+
+    With ``shard`` (i, n), only the pages whose place in the sorted job list is i modulo n, and no site-wide
+    files: a merge build writes those, taking the pages from the shards.
+    """
     clock = clock or _Clock()
     base = cache.base_key(config)
     rendered = Rendered()
     job_list = pages.jobs(catalog, base)
+    if shard:
+        job_list = [job for k, job in enumerate(job_list) if k % shard[1] == shard[0]]
     clock.lap("page keys")
-    rendered.pages = pages.render_pages(config, catalog, site, out.staging, job_list, previous, workers, progress)
+    rendered.pages = pages.render_pages(config, catalog, site, out.staging, job_list, previous, workers, progress,
+                                        keep_hashes=shard is not None)
     rendered.page_seconds = clock.lap("pages (rendered or reused)")
     for job, done in zip(job_list, rendered.pages, strict=True):
         out.record(done.files, sum(done.sizes))
         rendered.ids[done.files[0]] = set(done.ids)
         rendered.links[job.path] = done.links
+    if shard:
+        return rendered
     rendered.sitewide_key = pages.content_key(base, catalog)
     before = set(out.files)
     if not _reuse_sitewide(out, previous, rendered):
@@ -182,7 +191,8 @@ def _assets(config: SiteConfig) -> list[tuple[str, bytes]]:
 
 def build(config: SiteConfig, output: Path | None = None, *, write: bool = True, strict: bool = False,
           environ: dict[str, str] | None = None, shown_output: str | None = None, jobs: int | None = None,
-          incremental: bool = True, progress: bool = False, probe: cache.Probe | None = None) -> BuildResult:
+          incremental: bool = True, progress: bool = False, probe: cache.Probe | None = None,
+          shard: tuple[int, int] | None = None, merge: list[Path] | None = None) -> BuildResult:
     """Validate everything, render every output, check every link, then publish atomically.
 
     With ``strict``, warnings fail the build like errors (nothing is written).
@@ -192,8 +202,10 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
     markdown.use_engine(config.markdown_engine)  # before any worker forks
     stamp_text = stamp(build_time(environ))
     output = output or config.output_dir
+    if shard:
+        incremental = False  # a shard renders its whole slice; the merge is where pages are reused
     if probe is None or probe.output != output:
-        probe = cache.probe(config, output) if write and incremental else None
+        probe = cache.probe(config, output) if write and incremental and not merge else None
     signature = probe.signature if probe else cache.signature(config)
     workers = jobs or os.cpu_count() or 1
     parse_cache = config.root / ".site-gen-cache" / "content.pickle" if write else None
@@ -219,11 +231,17 @@ def build(config: SiteConfig, output: Path | None = None, *, write: bool = True,
     previous = probe.manifest if probe and incremental else None
     if previous is not None:
         previous["dir"] = str(output.resolve())
+    if merge:
+        previous = cache.load_shards(merge)
     with StagedOutput(output) as staged:
         rendered = _render_and_check(config, catalog, site, staged, result, strict, previous, workers, sweep=False,
-                                     progress=progress, clock=clock)
+                                     progress=progress, clock=clock, shard=shard)
         clock.lap("link checks")
+        if shard:
+            cache.save_shard(staged.staging, shard, [_page_record(done, None) for done in rendered.pages])
         staged.commit()
+    if shard:
+        return result
     _save_manifest(config, output, rendered, result, signature)
     clock.lap("publish and cache")
     return result
@@ -249,27 +267,38 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
     for name in result.files:
         st = os.stat(f"{base}/{name}")
         files[name] = [st.st_size, st.st_mtime_ns]
-    page_records = {}
-    for done in rendered.pages:
-        page_records[done.files[0]] = {"key": done.key, "files": list(done.files), "ids": list(done.ids),
-                                       "stat": [files[name] for name in done.files], "gzipped": done.gzipped,
-                                       "pieces": done.pieces, "links": [list(link) for link in done.links]}
+    page_records = {done.files[0]: _page_record(done, files) for done in rendered.pages}
     cache.save(config, output, {"signature": signature, "pages": page_records, "files": files,
                                 "sitewide_key": rendered.sitewide_key, "sitewide": rendered.sitewide_files,
                                 "llms_report": rendered.llms_report, "warnings": len(result.warnings)})
 
 
+def _page_record(done: pages.Done, files: dict[str, list[int]] | None) -> dict[str, Any]:
+    """What a later build needs to reuse a page: its key, files (by stat, or by hash for a shard), ids, links."""
+    record = {"key": done.key, "files": list(done.files), "ids": list(done.ids), "gzipped": done.gzipped,
+              "pieces": done.pieces, "links": [list(link) for link in done.links]}
+    if files is not None:
+        record["stat"] = [files[name] for name in done.files]
+    else:
+        record["hashes"] = list(done.hashes)
+    return record
+
+
 def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, result: BuildResult,
                       strict: bool, previous: dict[str, Any] | None, workers: int, sweep: bool,
-                      progress: bool = False, clock: _Clock | None = None) -> Rendered:
-    """Render into ``out``, then check every link; any error aborts before anything is published."""
+                      progress: bool = False, clock: _Clock | None = None,
+                      shard: tuple[int, int] | None = None) -> Rendered:
+    """Render into ``out``, then check every link; any error aborts before anything is published.
+
+    A shard's links are checked by the merge, which has every page.
+    """
     try:
-        rendered = render_site(config, catalog, site, out, previous, workers, progress, clock)
+        rendered = render_site(config, catalog, site, out, previous, workers, progress, clock, shard)
     except OSError as exc:
         raise OutputError(Diagnostic(str(exc.filename or out.staging), message=f"cannot write: {exc.strerror or exc}",
                                      hint="check free disk space and permissions")) from None
     targets = links.Targets(config, out.files, rendered.ids)
-    errors, warnings = links.check_bodies(catalog, targets, rendered.links)
+    errors, warnings = links.check_bodies(catalog, targets, rendered.links) if not shard else ([], [])
     if sweep:
         errors += links.check_outputs(targets, out.read)
     result.warnings = sorted(result.warnings + warnings)
@@ -279,6 +308,8 @@ def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: Sta
     result.files, result.bytes_written = out.files, out.bytes_written
     result.rendered = sum(1 for d in rendered.pages if d.rendered)
     result.skipped = sum(1 for d in rendered.pages if not d.rendered)
+    if shard:  # no stylesheet or script in a shard: the merge reports the page weight
+        return rendered
     assets = sum(len(gzip.compress((out.staging / a).read_bytes(), 6, mtime=0))
                  for a in ("assets/style.css", "assets/site.js") if (out.staging / a).is_file())
     weights = sorted((d.gzipped + assets, d.files[0]) for d in rendered.pages if d.files[0].startswith(

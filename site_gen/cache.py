@@ -119,3 +119,32 @@ def probe(config: SiteConfig, output: Path) -> Probe:
 
 def nothing_to_do(config: SiteConfig, output: Path) -> bool:
     return probe(config, output).nothing_to_do()
+
+
+SHARD_FILE = ".site-gen-shard.json"
+
+
+def save_shard(folder: Path, shard: tuple[int, int], records: list[dict[str, Any]]) -> None:
+    """The shard's page records, inside its output folder: they travel with it to the merging machine."""
+    data = {"version": VERSION, "shard": list(shard), "pages": {r["files"][0]: r for r in records}}
+    (folder / SHARD_FILE).write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+
+
+def load_shards(folders: list[Path]) -> dict[str, Any]:
+    """The shards' page records as one previous build; a merge reuses a page only if its key and bytes match."""
+    from .errors import Diagnostic, OutputError
+
+    pages: dict[str, Any] = {}
+    for folder in folders:
+        try:
+            data = json.loads((folder / SHARD_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise OutputError(Diagnostic(str(folder), message="not a shard output (no readable " + SHARD_FILE + ")",
+                                         hint="pass the folders written by 'site-gen build --shard I/N'")) from None
+        if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("pages"), dict):
+            raise OutputError(Diagnostic(str(folder / SHARD_FILE), message="shard written by another site-gen version",
+                                         hint="render the shards again with this version"))
+        for name, record in data["pages"].items():
+            if isinstance(record, dict):
+                pages.setdefault(name, {**record, "dir": str(folder.resolve())})
+    return {"pages": pages, "files": {}, "dir": ""}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import __version__, cache
 from .config import load_config
-from .errors import SiteGenError
+from .errors import Diagnostic, SiteGenError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-v", "--verbose", action="store_true", help="list every llms file and the time of each phase")
     b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
     b.add_argument("--clean", action="store_true", help="ignore the build cache and render every page")
+    b.add_argument("--shard", metavar="I/N", help="render only shard I of N of the pages (0 <= I < N), for builds "
+                   "split across machines; see docs/scaling.md")
+    b.add_argument("--merge", metavar="SHARD_DIR", nargs="+", help="build the whole site, taking every page "
+                   "from these shard outputs (rendering any a shard lacks or that changed since)")
     c = sub.add_parser("check", help="validate everything and render every page, writing nothing")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     v = sub.add_parser("serve", help="build, serve with live reload, and rebuild on every change")
@@ -45,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("kind", nargs="?", choices=("model", "provider"), default="model")
     s.add_argument("--markdown", action="store_true", help="print the field reference as markdown tables")
     return parser
+
+
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise SiteGenError(Diagnostic("--shard", message=f"expected I/N with 0 <= I < N, found {text!r}",
+                                      hint="for example --shard 0/4 ... --shard 3/4 on four machines"))
+    return int(index), int(count)
 
 
 def _print_warnings(warnings: list) -> None:
@@ -103,7 +115,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ok: {result.pages} pages valid, {len(result.warnings)} warnings, nothing written")
             return 0
         output = Path(args.output).expanduser() if args.output else None
-        probe = None if args.clean else cache.probe(config, output or config.output_dir)
+        shard = _shard(args.shard) if args.shard else None
+        if shard and args.merge:
+            raise SiteGenError(Diagnostic("--merge", message="--shard and --merge cannot be used together",
+                                          hint="render shards with --shard, then merge their outputs in one more run"))
+        merge = [Path(d).expanduser() for d in args.merge] if args.merge else None
+        probe = None if args.clean or shard or merge else cache.probe(config, output or config.output_dir)
         if probe and not args.strict and probe.nothing_to_do():
             if not args.quiet:
                 print(f"nothing changed since the last build of {args.output or config.output_dir} "
@@ -112,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         from .build import build  # after the no-op check: it needs none of the rendering libraries
 
         result = build(config, output, strict=args.strict, shown_output=args.output, jobs=args.jobs,
-                       incremental=not args.clean, progress=not args.quiet and sys.stderr.isatty(), probe=probe)
+                       incremental=not args.clean, progress=not args.quiet and sys.stderr.isatty(), probe=probe,
+                       shard=shard, merge=merge)
         _print_warnings(result.warnings)
     except SiteGenError as exc:
         for diagnostic in exc.diagnostics:
@@ -131,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         if weight:
             print(f"model page transfer (gzip, with CSS and JS): median {weight['median'] / 1024:.1f} KB, "
                   f"max {weight['max'] / 1024:.1f} KB ({weight['heaviest']})")
-        print(f"built {result.pages} pages ({len(result.files)} files, {result.bytes_written / 1e6:.1f} MB) "
+        what = f"shard {args.shard}: {result.rendered} pages" if shard \
+            else f"{result.pages} pages"
+        print(f"built {what} ({len(result.files)} files, {result.bytes_written / 1e6:.1f} MB) "
               f"into {args.output or config.output_dir} in {elapsed:.2f} s")
     return 0
 
@@ -141,6 +161,8 @@ def _print_llms_sizes(files: list[tuple[str, int, int]], verbose: bool) -> None:
     main = [f for f in files if "/" not in f[0] or f[0].startswith(".well-known")]
     rest = sorted((f for f in files if f not in main), key=lambda f: -f[1])
     shown = main + (rest if verbose else rest[:5])
+    if not files:  # a shard: the merge writes the llms files
+        return
     print(f"{'llms file':<48} {'bytes':>12} {'~tokens':>10}")
     for path, size, tokens in shown:
         print(f"{path:<48} {size:>12,} {tokens:>10,}")

@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import multiprocessing
 import os
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,8 @@ class Done:
     """(line within the body, href) of every link in the page's markdown body, for the link checks."""
     pieces: int = 0
     """Token pieces of the mirror (tokens.pieces), for the llms-full files' size report."""
+    hashes: tuple[str, ...] = ()
+    """Hashes of the files' bytes, for a shard: its files travel between machines, where mtimes do not hold."""
 
 
 def _hash(*parts: Iterable[str] | str) -> str:
@@ -124,7 +127,7 @@ def _render_one(job: Job) -> Done:
     outputs = [html, mirror]
     if job.kind == "model":
         outputs.append(api.model_file(config, catalog.by_path[job.path])[1])
-    sizes = []
+    sizes, hashes = [], []
     if not staging.is_dir():  # the build was stopped and its staging folder removed: never recreate it
         raise RuntimeError(f"staging folder {staging} is gone")
     for name, text in zip(files, outputs, strict=True):
@@ -134,8 +137,11 @@ def _render_one(job: Job) -> Done:
         with open(target, "wb") as handle:
             handle.write(data)
         sizes.append(len(data))
+        if state.get("keep_hashes"):
+            hashes.append(file_hash(data))
     return Done(files, job.key, tuple(sorted(links.ids_of(html))), True, tuple(sizes),
-                len(gzip.compress(html.encode("utf-8"), 6, mtime=0)), page.body.links, tokens.pieces(mirror))
+                len(gzip.compress(html.encode("utf-8"), 6, mtime=0)), page.body.links, tokens.pieces(mirror),
+                tuple(hashes))
 
 
 def _files(job: Job) -> tuple[str, ...]:
@@ -157,12 +163,22 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
     record = previous["pages"].get(files[0])
     if not record or record["key"] != key or record["files"] != list(files):
         return None
-    source_dir, target_dir = previous["dir"], str(staging)
+    source_dir, target_dir = record.get("dir") or previous["dir"], str(staging)
+    hashes = record.get("hashes")
     stats = []
-    for name, (size, mtime) in zip(files, record["stat"], strict=True):
+    for k, name in enumerate(files):
+        source = f"{source_dir}/{name}"
         try:
-            st = os.stat(f"{source_dir}/{name}")
-        except OSError:
+            if hashes:  # a shard's file, perhaps copied between machines: trusted by content, not by mtime
+                with open(source, "rb") as handle:
+                    data = handle.read()
+                if file_hash(data) != hashes[k]:
+                    return None
+                stats.append(len(data))
+                continue
+            st = os.stat(source)
+            size, mtime = record["stat"][k]
+        except (OSError, LookupError, TypeError, ValueError):
             return None
         if st.st_size != size or st.st_mtime_ns != mtime:
             return None  # edited or damaged since: never trusted
@@ -173,7 +189,10 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
         try:
             os.link(f"{source_dir}/{name}", target)
         except OSError:
-            return None
+            try:  # another file system (a shard's download folder): copy instead
+                shutil.copyfile(f"{source_dir}/{name}", target)
+            except OSError:
+                return None
     try:
         return Done(files, key, tuple(record["ids"]), False, tuple(stats), int(record["gzipped"]),
                     tuple((int(line), str(href)) for line, href in record["links"]), int(record["pieces"]))
@@ -184,6 +203,10 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
 
 
 _MADE: set[str] = set()
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _make_parent(target: str) -> None:
@@ -199,11 +222,13 @@ def _chunk(batch: list[Job]) -> list[Done]:
 
 
 def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path, job_list: list[Job],
-                 previous: dict[str, Any] | None, workers: int, progress: bool = False) -> list[Done]:
+                 previous: dict[str, Any] | None, workers: int, progress: bool = False,
+                 keep_hashes: bool = False) -> list[Done]:
     """Render (or reuse) every page; the result is in job order whatever the number of workers."""
     _STATE.clear()
     _MADE.clear()
-    _STATE.update(config=config, catalog=catalog, site=site, staging=staging, previous=previous)
+    _STATE.update(config=config, catalog=catalog, site=site, staging=staging, previous=previous,
+                  keep_hashes=keep_hashes)
     try:
         bar = tqdm(total=len(job_list), desc="pages", unit="page", disable=not progress, leave=False)
         done: list[Done | None] = [None] * len(job_list)

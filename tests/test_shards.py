@@ -1,0 +1,65 @@
+"""Sharded builds: N machines render a slice of the pages each, one more run merges them into the whole site."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import copy_site, run_cli, snapshot
+
+
+def shards(site: Path, count: int) -> list[str]:
+    names = []
+    for index in range(count):
+        result = run_cli("build", "--shard", f"{index}/{count}", "-o", f"shard{index}", cwd=site)
+        assert result.code == 0, result.err
+        assert f"built shard {index}/{count}:" in result.out
+        names.append(f"shard{index}")
+    return names
+
+
+def test_merged_shards_equal_a_whole_build(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    names = shards(site, 3)
+    rendered = [set(snapshot(site / n)) - {".site-gen-shard.json", ".site-gen-output"} for n in names]
+    assert all(rendered) and not (rendered[0] & rendered[1]) and not (rendered[1] & rendered[2])
+    assert not any(name.startswith(("llms.txt", "sitemap", "assets/")) for part in rendered for name in part)
+    moved = tmp_path / "downloaded"  # as a CI artifact arrives: another folder, new mtimes
+    for name in names:
+        shutil.copytree(site / name, moved / name)
+        for path in (moved / name).rglob("*"):
+            os.utime(path, (1_000_000, 1_000_000))
+    merged = run_cli("build", "--merge", *[str(moved / n) for n in names], "-o", "merged", cwd=site)
+    assert merged.code == 0, merged.err
+    assert "pages rendered: 0, reused unchanged: 7" in merged.out
+    assert run_cli("build", "--clean", "-o", "whole", cwd=site).code == 0
+    assert snapshot(site / "merged") == snapshot(site / "whole")
+
+
+def test_a_changed_or_missing_shard_page_is_rendered_again(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    names = shards(site, 2)
+    page = next(p for p in (site / names[0]).rglob("*.html"))
+    page.write_text(page.read_text().replace("</body>", "<p>tampered</p></body>"))
+    merged = run_cli("build", "--merge", names[0], "-o", "merged", cwd=site)  # shard 1 missing too
+    assert merged.code == 0, merged.err
+    assert "reused unchanged: 3" in merged.out
+    assert run_cli("build", "--clean", "-o", "whole", cwd=site).code == 0
+    assert snapshot(site / "merged") == snapshot(site / "whole")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--shard", "2/2"], "--shard: expected I/N with 0 <= I < N, found '2/2'"),
+    (["--shard", "one/two"], "--shard: expected I/N with 0 <= I < N, found 'one/two'"),
+    (["--shard", "0/2", "--merge", "x"], "--merge: --shard and --merge cannot be used together"),
+    (["--merge", "content"], "content: not a shard output (no readable .site-gen-shard.json)"),
+])
+def test_bad_shard_options_are_explained(tmp_path: Path, args: list[str], message: str) -> None:
+    site = copy_site(tmp_path / "site")
+    result = run_cli("build", *args, "-o", "out", cwd=site)
+    assert result.code == 1
+    assert result.problems[0].startswith(message)
+    assert not (site / "out").exists()
