@@ -44,8 +44,8 @@ class Entry:
     path: str
     """Path shown in messages, relative to the project folder."""
     data: Model | Provider | StaticPage
-    body: str
-    """Markdown prose after the front matter."""
+    inline_body: str | None
+    """The markdown prose, when the entry holds it; None: read from the file when asked (see ``body``)."""
     body_line: int
     slug: str
     digest: str = ""
@@ -55,6 +55,17 @@ class Entry:
     warnings: tuple[Diagnostic, ...] = ()
     """Warnings about this file alone (prose contradicting its numbers), found as it was loaded."""
 
+    @property
+    def body(self) -> str:
+        """Markdown prose after the front matter.
+
+        Loaded entries do not hold it (a catalogue's prose is the largest part of it, and only the page that
+        shows it needs it): it is read again from the file, which must still be the one that was loaded.
+        """
+        if self.inline_body is not None:
+            return self.inline_body
+        return _read_body(self.file, self.path, self.digest)
+
     def pos(self, *loc: str | int) -> tuple[int, int]:
         """Line and column of a front-matter value, for a catalogue check's message.
 
@@ -63,6 +74,18 @@ class Entry:
         """
         p = _positions(self.file, self.path, self.digest).pos(tuple(loc))
         return p.line, p.col
+
+
+def _read_body(file: str, shown: str, digest: str) -> str:
+    try:
+        raw = Path(file).read_bytes()
+    except OSError as exc:
+        raise ContentError(Diagnostic(shown, message=f"cannot read file: {exc.strerror}",
+                                      hint="it was removed or moved while the build was running")) from None
+    if hashlib.blake2b(raw, digest_size=16).hexdigest() != digest:
+        raise ContentError(Diagnostic(shown, message="the file changed while the build was running",
+                                      hint="run the build again"))
+    return frontmatter.split(shown, frontmatter.decode(shown, raw))[2]
 
 
 @lru_cache(maxsize=64)
@@ -276,7 +299,7 @@ def _load(kind: Kind, file: Path, root: Path) -> Entry:
                                        "set a shorter 'slug' for this page")]) from None
     warnings = check_context(shown, source.body, source.body_line, data.limits.context_window) \
         if isinstance(data, Model) else []
-    entry = Entry(kind, shown, data, source.body, source.body_line, slug,
+    entry = Entry(kind, shown, data, None, source.body_line, slug,
                   hashlib.blake2b(raw, digest_size=16).hexdigest(), str(file.absolute()), tuple(warnings))
     _check_location(entry, file, document)
     return entry

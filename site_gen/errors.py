@@ -69,6 +69,10 @@ class SiteGenError(Exception):
         self.diagnostics: list[Diagnostic] = sorted(diagnostics, key=_sort_key)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
+    def __reduce__(self) -> tuple[type, tuple[list[Diagnostic]]]:
+        """Keep every diagnostic when the error crosses from a worker process to the build."""
+        return self.__class__, (self.diagnostics,)
+
 
 def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
     return (d.path, d.line, d.col, d.field, d.message)

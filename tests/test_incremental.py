@@ -161,3 +161,25 @@ def test_parse_cache_writes_small_changes_as_a_delta(tmp_path: Path) -> None:
         parsecache.DELTA_SHARE = share
     assert store.read_bytes() != base and not store.with_suffix(".delta").exists()
     assert parsecache.ParseCache(store).get(files[3]) == "entry edited"
+
+
+def test_a_file_changed_during_the_build_is_reported_not_mixed(tmp_path: Path) -> None:
+    """Entries read their prose from the file when a page is rendered; a file edited since it was loaded
+    (front matter from one version, prose from another) is an error, and the error survives a worker."""
+    import pickle
+
+    import pytest
+
+    from site_gen.content import load_content
+    from site_gen.errors import ContentError
+
+    site = copy_site(tmp_path / "site")
+    content = load_content(site / "content", site)
+    gemini = next(e for e in content.models if e.data.id == "gemini-2.5-pro")
+    assert "Gemini" in gemini.body
+    (site / gemini.path).write_text((site / gemini.path).read_text() + "\nMore prose.\n")
+    with pytest.raises(ContentError) as info:
+        _ = gemini.body
+    again = pickle.loads(pickle.dumps(info.value))  # as it comes back from a worker process
+    assert [d.format() for d in again.diagnostics] == [
+        "content/models/google/gemini-2.5-pro.md: the file changed while the build was running (run the build again)"]
