@@ -51,7 +51,8 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
     RSS is summed over the process tree every 10 ms: forked workers' shared
     pages count once per process, so it overstates a forking builder.  PSS
     (each shared page split between the processes sharing it) is sampled every
-    100 ms, since reading it costs a few ms per process.
+    0.5 s, since reading it costs several ms per process (sampled more often, it
+    would slow the forking builder it measures).
     """
     started = time.perf_counter()
     proc = psutil.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -62,7 +63,7 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
         try:
             tree = [proc, *proc.children(recursive=True)]
             peak = max(peak, sum(p.memory_info().rss for p in tree))
-            if tick % 10 == 0:
+            if tick % 50 == 0:
                 peak_pss = max(peak_pss, sum(p.memory_full_info().pss for p in tree))
         except psutil.Error:
             pass
@@ -120,10 +121,13 @@ def main() -> int:
     parser.add_argument("--mkdocs-max", type=int, default=1000,
                         help="largest size MkDocs runs at (its default nav makes it quadratic)")
     parser.add_argument("--results", type=Path, default=HERE / "results.json")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="folder for the corpora and outputs (default: the system temp folder); a RAM disk "
+                             "such as /dev/shm keeps disk noise out of the figures, if it has room")
     args = parser.parse_args()
     record = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
-              "python": platform.python_version(), "sizes": {}}
-    with tempfile.TemporaryDirectory(prefix="site-gen-bench-") as tmp:
+              "python": platform.python_version(), "work": str(args.work or tempfile.gettempdir()), "sizes": {}}
+    with tempfile.TemporaryDirectory(prefix="site-gen-bench-", dir=args.work) as tmp:
         for n in args.sizes:
             result = bench_size(n, args.runs, n <= args.mkdocs_max, Path(tmp))
             record["sizes"][str(n)] = result

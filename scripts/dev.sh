@@ -69,7 +69,7 @@ case "${1:-}" in
     ;;
   bench)
     setup_python "test,bench"
-    "$PY" benchmarks/run.py "${@:2}"
+    "$PY" benchmarks/run.py "${@:2}"  # add --work /dev/shm to keep disk noise out (needs room for the corpora)
     ;;
   golden)
     setup_python test
