@@ -13,7 +13,6 @@ import gzip
 import os
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from .errors import ContentError, Diagnostic, OutputError, SiteGenError
 from .formats import stamp
 from .render import DEFAULT_THEME, Renderer
 from .schema import Provider
+from .tokens import from_pieces, pieces
 from .view import (
     Site,
     logo_path,
@@ -83,6 +83,10 @@ class Rendered:
     """Element ids of each HTML page, for anchor checks."""
     links: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
     """Links in each content file's body (by path), found when its page was rendered."""
+    sitewide_keys: dict[str, str] = field(default_factory=dict)
+    """Keys of the site-wide files that have keys of their own (the llms files)."""
+    llms_pieces: dict[str, int] = field(default_factory=dict)
+    """Token pieces of each llms file (site_gen.tokens), to count a joined file without reading it."""
     pages: list[pages.Done] = field(default_factory=list)
     sitewide_key: str = ""
     sitewide_files: list[str] = field(default_factory=list)
@@ -116,11 +120,46 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     rendered.sitewide_key = pages.content_key(base, catalog)
     before = set(out.files)
     if not _reuse_sitewide(out, previous, rendered):
+        keyed = _Keyed(out, previous, rendered)
         counted = {done.files[1]: done.pieces for done in rendered.pages}
-        rendered.llms_report = sitewide.size_report(list(_write_sitewide(config, catalog, site, out, counted)))
+        page_keys = {job.path: job.key for job in job_list}
+        _write_sitewide(config, catalog, site, out, keyed, counted, page_keys, base)
+        rendered.llms_report = sorted(keyed.report)
     rendered.sitewide_files = sorted(set(out.files) - before)
     clock.lap("site-wide files")
     return rendered
+
+
+class _Keyed:
+    """Site-wide files with keys of their own: one whose key matches the previous build's is hard-linked.
+
+    An edit to one model rewrites the llms files of the providers whose pages show it, not every provider's.
+    Also collects the llms size report (path, bytes, estimated tokens) and each llms file's token pieces.
+    """
+
+    def __init__(self, out: StagedOutput, previous: dict[str, Any] | None, rendered: Rendered):
+        self.out, self.previous, self.rendered = out, previous or {}, rendered
+        self.old_keys: dict[str, str] = self.previous.get("sitewide_keys", {})
+        self.old_pieces: dict[str, int] = self.previous.get("llms_pieces", {})
+        self.report: list[tuple[str, int, int]] = []
+
+    def reuse(self, path: str, key: str) -> bool:
+        self.rendered.sitewide_keys[path] = key
+        if self.old_keys.get(path) != key or path not in self.old_pieces or not self.previous.get("dir"):
+            return False
+        if not self.out.link_from(Path(self.previous["dir"]), [path], self.previous["files"]):
+            return False
+        self.llms(path, self.previous["files"][path][0], self.old_pieces[path])
+        return True
+
+    def write_llms(self, path: str, text: str, count: int | None = None) -> None:
+        data = text.encode("utf-8")
+        self.out.write(path, data)
+        self.llms(path, len(data), pieces(text) if count is None else count)
+
+    def llms(self, path: str, size: int, count: int) -> None:
+        self.rendered.llms_pieces[path] = count
+        self.report.append((path, size, from_pieces(count)))
 
 
 def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered: Rendered) -> bool:
@@ -131,12 +170,14 @@ def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered
     if not out.link_from(Path(previous["dir"]), names, previous["files"]):
         return False
     rendered.llms_report = [tuple(row) for row in previous.get("llms_report", [])]  # type: ignore[misc]
+    rendered.sitewide_keys = dict(previous.get("sitewide_keys", {}))
+    rendered.llms_pieces = dict(previous.get("llms_pieces", {}))
     return True
 
 
-def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
-                    counted: dict[str, int]) -> Iterator[tuple[str, str, int | None]]:
-    """Write the site-wide files; yields the llms files (path, text, token pieces if known) for the size report."""
+def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, keyed: _Keyed,
+                    counted: dict[str, int], page_keys: dict[str, str], base: str) -> None:
+    """Write the site-wide files: the llms files by keys of their own, the rest afresh."""
     renderer = Renderer(config.templates_dir, config.root)
     out.write("404.html", renderer.render("404.html", "404", site=site, page=not_found_page()))
     for path, data in _assets(config):
@@ -147,13 +188,30 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
         provider = entry.data
         if isinstance(provider, Provider) and provider.logo:
             out.write(logo_path(provider).lstrip("/"), _logo(config, entry.path, provider.logo))
-    for path, text in sitewide.llms_files(config, catalog):
-        out.write(path, text)
-        yield path, text, None
-    for path, text, count in sitewide.llms_full_files(config, catalog, out.read, config.llms_full_max_bytes,
-                                                      counted):
-        out.write(path, text)
-        yield path, text, count
+    root = sitewide.root_llms(config, catalog)
+    keyed.write_llms("llms.txt", root)
+    keyed.write_llms(".well-known/llms.txt", root)
+    date = catalog.data_updated.isoformat()
+    full_paths, full_keys, full_bytes = [], [], 0
+    for entry in catalog.providers.values():
+        models = catalog.models_of(entry.data.id)
+        if not models:
+            continue
+        path = sitewide.provider_list_path(entry.slug)
+        shown = [entry.path] + [m.path for m in models]  # the list shows these files' data, and the data date
+        if not keyed.reuse(path, pages.hash_of(base, "llms-list", date, [catalog.by_path[p].digest for p in shown])):
+            keyed.write_llms(path, sitewide.provider_llms(config, catalog, entry))
+        path = sitewide.provider_full_path(entry.slug)
+        key = pages.hash_of(base, "llms-full", [page_keys[p] for p in sitewide.full_pages(catalog, entry)])
+        if not keyed.reuse(path, key):  # each mirror is a pure function of its page's key
+            keyed.write_llms(path, *sitewide.provider_full(catalog, entry, out.read, counted))
+        full_paths.append(path)
+        full_keys.append(key)
+        full_bytes += keyed.report[-1][1]
+    small = full_bytes <= config.llms_full_max_bytes and full_paths  # the site-wide one only while it stays small
+    if small and not keyed.reuse("llms-full.txt", pages.hash_of(base, "llms-full-all", full_keys)):
+        keyed.write_llms("llms-full.txt", "".join(out.read(p) for p in full_paths),
+                         sum(keyed.rendered.llms_pieces[p] for p in full_paths))
     for path, text in sitewide.sitemap_files(config, catalog):
         out.write(path, text)
     out.write("robots.txt", sitewide.robots(config))
@@ -270,7 +328,8 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
     page_records = {done.files[0]: _page_record(done, files) for done in rendered.pages}
     cache.save(config, output, {"signature": signature, "pages": page_records, "files": files,
                                 "sitewide_key": rendered.sitewide_key, "sitewide": rendered.sitewide_files,
-                                "llms_report": rendered.llms_report, "warnings": len(result.warnings)})
+                                "llms_report": rendered.llms_report, "warnings": len(result.warnings),
+                                "sitewide_keys": rendered.sitewide_keys, "llms_pieces": rendered.llms_pieces})
 
 
 def _page_record(done: pages.Done, files: dict[str, list[int]] | None) -> dict[str, Any]:

@@ -62,7 +62,8 @@ class Done:
     """Hashes of the files' bytes, for a shard: its files travel between machines, where mtimes do not hold."""
 
 
-def _hash(*parts: Iterable[str] | str) -> str:
+def hash_of(*parts: Iterable[str] | str) -> str:
+    """A key made of strings and lists of strings (content digests, other keys)."""
     flat: list[str] = []
     for part in parts:
         if isinstance(part, str):
@@ -81,29 +82,29 @@ def jobs(catalog: Catalog, base_key: str) -> list[Job]:
             serving.setdefault(row.provider, []).append(entry.digest)
     for entry in catalog.providers.values():
         own = [m.digest for m in catalog.models_of(entry.data.id)]
-        out.append(Job("provider", entry.path, _hash(base_key, "provider", entry.digest, own,
+        out.append(Job("provider", entry.path, hash_of(base_key, "provider", entry.digest, own,
                                                      serving.get(entry.data.id, []))))
     for entry in catalog.models:
         model = entry.data
         shown = {model.provider} | {row.provider for row in model.availability}  # type: ignore[union-attr]
         deps = [catalog.providers[p].digest for p in sorted(shown) if p in catalog.providers]
         deps += [catalog.by_path[path].digest for path in catalog.similar.get(entry.path, [])]
-        out.append(Job("model", entry.path, _hash(base_key, "model", entry.digest, deps)))
+        out.append(Job("model", entry.path, hash_of(base_key, "model", entry.digest, deps)))
     for entry in catalog.pages:
-        out.append(Job("page", entry.path, _hash(base_key, "page", entry.digest)))
+        out.append(Job("page", entry.path, hash_of(base_key, "page", entry.digest)))
     everything = [e.digest for e in [*catalog.models, *catalog.providers.values()]]
-    out.append(Job("index", "index", _hash(base_key, "index", everything)))
+    out.append(Job("index", "index", hash_of(base_key, "index", everything)))
     return out
 
 
 def entry_key(base_key: str, entry: Any) -> str:
     """Key of an output that shows one content file and nothing else."""
-    return _hash(base_key, "entry", entry.digest)
+    return hash_of(base_key, "entry", entry.digest)
 
 
 def content_key(base_key: str, catalog: Catalog) -> str:
     """Key of the site-wide outputs: every content file counts."""
-    return _hash(base_key, "site", [e.digest for e in catalog.by_path.values()])
+    return hash_of(base_key, "site", [e.digest for e in catalog.by_path.values()])
 
 
 _STATE: dict[str, Any] = {}
@@ -138,7 +139,7 @@ def _render_one(job: Job) -> Done:
             handle.write(data)
         sizes.append(len(data))
         if state.get("keep_hashes"):
-            hashes.append(file_hash(data))
+            hashes.append(filehash_of(data))
     return Done(files, job.key, tuple(sorted(links.ids_of(html))), True, tuple(sizes),
                 len(gzip.compress(html.encode("utf-8"), 6, mtime=0)), page.body.links, tokens.pieces(mirror),
                 tuple(hashes))
@@ -172,7 +173,7 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
             if hashes:  # a shard's file, perhaps copied between machines: trusted by content, not by mtime
                 with open(source, "rb") as handle:
                     data = handle.read()
-                if file_hash(data) != hashes[k]:
+                if filehash_of(data) != hashes[k]:
                     return None
                 stats.append(len(data))
                 continue
@@ -205,7 +206,7 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
 _MADE: set[str] = set()
 
 
-def file_hash(data: bytes) -> str:
+def filehash_of(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 

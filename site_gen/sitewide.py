@@ -15,7 +15,8 @@ from xml.sax.saxutils import escape, quoteattr
 from . import api, formats, llms
 from .catalog import Catalog
 from .config import SiteConfig
-from .tokens import from_pieces, pieces
+from .content import Entry
+from .tokens import pieces
 from .view import Site, display_name, model_row
 
 SITEMAP_LIMIT = 50_000
@@ -34,8 +35,8 @@ def provider_full_path(slug: str) -> str:
     return f"llms/providers/{slug}-full.txt"
 
 
-def llms_files(config: SiteConfig, catalog: Catalog) -> Iterator[tuple[str, str]]:
-    """The root llms.txt (and its .well-known twin) and one llms.txt-shaped file per provider."""
+def root_llms(config: SiteConfig, catalog: Catalog) -> str:
+    """The root llms.txt (published at /llms.txt and /.well-known/llms.txt)."""
     date = catalog.data_updated.isoformat()
     routes = config.routes
     info = [
@@ -60,68 +61,47 @@ def llms_files(config: SiteConfig, catalog: Catalog) -> Iterator[tuple[str, str]
     optional += [llms.Link(f"{e.data.name}: provider page", catalog.urls[e.path].markdown_url,
                            "provider details and every model it serves")
                  for e in catalog.providers.values() if not catalog.models_of(e.data.id)]
-    root = llms.document(config.site_name, config.site_description or config.site_name, info,
+    return llms.document(config.site_name, config.site_description or config.site_name, info,
                          [("Providers", providers), ("Catalogue", catalogue), ("Optional", optional)])
-    yield "llms.txt", root
-    yield ".well-known/llms.txt", root
-    for entry in catalog.providers.values():
-        models = catalog.models_of(entry.data.id)
-        if not models:
-            continue
-        links = [llms.Link(display_name(m.data), catalog.urls[m.path].markdown_url,  # type: ignore[arg-type]
-                           llms.model_note(model_row(catalog, m))) for m in models]
-        page = catalog.urls[entry.path]
-        yield provider_list_path(entry.slug), llms.document(
-            f"{entry.data.name} models on {config.site_name}",
-            f"{len(models):,} model{'s' if len(models) != 1 else ''} listed under {entry.data.name}, "
-            f"with context window, price per 1M tokens and status.",
-            [f"Each link is a model's markdown mirror; its HTML page is at the same slug under "
-             f"{config.url(routes.model)}. Data as of {date}."],
-            [("Models", links), ("Provider", [llms.Link(f"{entry.data.name} provider page", page.markdown_url,
-                                                        "provider details, and models served for others")]),
-             ("Optional", [llms.Link(f"All {entry.data.name} mirrors in one file",
-                                     config.url("/" + provider_full_path(entry.slug)),
-                                     "large; for offline reading")])])
 
 
-def llms_full_files(config: SiteConfig, catalog: Catalog, read: Callable[[str], str], max_bytes: int,
-                    counted: dict[str, int]) -> Iterator[tuple[str, str, int]]:
-    """Per-provider full files, and a site-wide one only while it stays under ``max_bytes``.
+def provider_llms(config: SiteConfig, catalog: Catalog, entry: Entry) -> str:
+    """An llms.txt-shaped list of one provider's models (written only for providers with models)."""
+    models = catalog.models_of(entry.data.id)
+    links = [llms.Link(display_name(m.data), catalog.urls[m.path].markdown_url,  # type: ignore[arg-type]
+                       llms.model_note(model_row(catalog, m))) for m in models]
+    page = catalog.urls[entry.path]
+    return llms.document(
+        f"{entry.data.name} models on {config.site_name}",
+        f"{len(models):,} model{'s' if len(models) != 1 else ''} listed under {entry.data.name}, "
+        f"with context window, price per 1M tokens and status.",
+        [f"Each link is a model's markdown mirror; its HTML page is at the same slug under "
+         f"{config.url(config.routes.model)}. Data as of {catalog.data_updated.isoformat()}."],
+        [("Models", links), ("Provider", [llms.Link(f"{entry.data.name} provider page", page.markdown_url,
+                                                    "provider details, and models served for others")]),
+         ("Optional", [llms.Link(f"All {entry.data.name} mirrors in one file",
+                                 config.url("/" + provider_full_path(entry.slug)),
+                                 "large; for offline reading")])])
 
-    Yields (path, text, token pieces); ``counted`` holds each mirror's pieces (tokens.pieces), found
-    when it was rendered, so the large files are never scanned again.
+
+def full_pages(catalog: Catalog, entry: Entry) -> list[str]:
+    """Paths of the content files whose mirrors make up a provider's llms-full file, in order."""
+    return [entry.path] + [m.path for m in catalog.models_of(entry.data.id)]
+
+
+def provider_full(catalog: Catalog, entry: Entry, read: Callable[[str], str],
+                  counted: dict[str, int]) -> tuple[str, int]:
+    """(text, token pieces) of a provider's llms-full file: its page's mirror and its models', concatenated.
+
+    ``counted`` holds each mirror's pieces (tokens.pieces), found when it was rendered, so the large files
+    are never scanned again; pieces never span the newlines that join them.
     """
-    total = 0
-    everything: list[str] | None = []
-    everything_pieces = 0
-    for entry in catalog.providers.values():
-        models = catalog.models_of(entry.data.id)
-        if not models:
-            continue
-        pages = [catalog.urls[entry.path]] + [catalog.urls[m.path] for m in models]
-        mirrors = [(p.markdown_url, read(p.markdown_file)) for p in pages]
-        title = f"{entry.data.name}: every mirror"
-        text = llms.full_text(title, mirrors)
-        count = pieces(llms.full_head(title, len(mirrors))) + sum(
-            pieces(llms.full_separator(p.markdown_url)) + counted[p.markdown_file] for p in pages)
-        yield provider_full_path(entry.slug), text, count
-        total += len(text.encode("utf-8"))
-        if everything is not None:
-            everything.append(text)
-            everything_pieces += count
-            if total > max_bytes:
-                everything = None
-    if everything is not None:
-        yield "llms-full.txt", "".join(everything), everything_pieces
-
-
-def size_report(files: list[tuple[str, str, int | None]]) -> list[tuple[str, int, int]]:
-    """(path, bytes, estimated tokens) of each llms file, for the build summary.
-
-    Each file comes as (path, text, token pieces or None to count them here).
-    """
-    return sorted((path, len(text.encode("utf-8")), from_pieces(count if count is not None else pieces(text)))
-                  for path, text, count in files)
+    pages = [catalog.urls[path] for path in full_pages(catalog, entry)]
+    title = f"{entry.data.name}: every mirror"
+    text = llms.full_text(title, [(p.markdown_url, read(p.markdown_file)) for p in pages])
+    count = pieces(llms.full_head(title, len(pages))) + sum(
+        pieces(llms.full_separator(p.markdown_url)) + counted[p.markdown_file] for p in pages)
+    return text, count
 
 
 def sitemap_files(config: SiteConfig, catalog: Catalog) -> Iterator[tuple[str, str]]:
