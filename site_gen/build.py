@@ -139,17 +139,21 @@ class _Keyed:
 
     def __init__(self, out: StagedOutput, previous: dict[str, Any] | None, rendered: Rendered):
         self.out, self.previous, self.rendered = out, previous or {}, rendered
-        self.old_keys: dict[str, str] = self.previous.get("sitewide_keys", {})
-        self.old_pieces: dict[str, int] = self.previous.get("llms_pieces", {})
+        keys, counts = self.previous.get("sitewide_keys"), self.previous.get("llms_pieces")
+        self.old_keys: dict[str, str] = keys if isinstance(keys, dict) else {}  # a damaged manifest: no reuse
+        self.old_pieces: dict[str, int] = counts if isinstance(counts, dict) else {}
         self.report: list[tuple[str, int, int]] = []
 
     def reuse(self, path: str, key: str) -> bool:
         self.rendered.sitewide_keys[path] = key
-        if self.old_keys.get(path) != key or path not in self.old_pieces or not self.previous.get("dir"):
+        if self.old_keys.get(path) != key or not self.previous.get("dir"):
             return False
+        record, count = self.previous["files"].get(path), self.old_pieces.get(path)
+        if not (isinstance(record, list) and record and isinstance(record[0], int) and isinstance(count, int)):
+            return False  # checked before linking: a file linked here must not be written again
         if not self.out.link_from(Path(self.previous["dir"]), [path], self.previous["files"]):
             return False
-        self.llms(path, self.previous["files"][path][0], self.old_pieces[path])
+        self.llms(path, record[0], count)
         return True
 
     def write_llms(self, path: str, text: str, count: int | None = None) -> None:

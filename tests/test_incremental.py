@@ -198,3 +198,24 @@ def test_llms_files_of_untouched_providers_are_not_rewritten(tmp_path: Path) -> 
     kept = sorted(name for name in files if before[name] == after[name])
     assert kept == ["llms/providers/acme.txt"]  # acme's page shows Gemini (acme serves it): its full file changes
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
+def test_a_manifest_with_damaged_fields_is_not_trusted(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    cache = next((site / ".site-gen-cache").glob("*.json"))
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    damage = [
+        lambda d: d.update(sitewide_keys=["not", "a", "mapping"]),
+        lambda d: d.update(llms_pieces={k: "many" for k in d["llms_pieces"]}),
+        lambda d: d["files"].update({k: ["big", 0] for k in d["files"] if k.startswith("llms")}),
+        lambda d: [r.update(links="x", stat=None, pieces="y") for r in d["pages"].values()],
+    ]
+    for number, spoil in enumerate(damage):
+        data = json.loads(cache.read_text())
+        spoil(data)
+        cache.write_text(json.dumps(data))
+        gemini.write_text(gemini.read_text() + f"\nEdit {number}.\n")
+        result = run_cli("build", cwd=site)
+        assert result.code == 0, result.err
+        assert snapshot(site / "build") == clean_twin(site, tmp_path)
