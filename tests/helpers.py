@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import shutil
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_SITE = FIXTURES / "site"
 SHARED = ROOT.parent / "shared"
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+SITE = "https://fixture.example.org/"
+"""The fixture site's site_url."""
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (for a server a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @dataclass

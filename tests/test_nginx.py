@@ -15,14 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_tool
-
-SITE = "https://fixture.example.org/"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers import SITE, free_port
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,15 +12,7 @@ from pathlib import Path
 import pytest
 
 from site_gen.dev import serve
-from tests.helpers import copy_site, run_cli
-
-SITE = "https://fixture.example.org/"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers import SITE, copy_site, free_port, run_cli
 
 
 @pytest.fixture
