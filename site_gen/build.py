@@ -251,10 +251,18 @@ def _assets(config: SiteConfig) -> list[tuple[str, bytes]]:
     return sorted(found.items())
 
 
-def build(config: SiteConfig, output: Path | None = None, *, write: bool = True, strict: bool = False,
-          environ: dict[str, str] | None = None, shown_output: str | None = None, jobs: int | None = None,
-          incremental: bool = True, progress: bool = False, probe: cache.Probe | None = None,
-          shard: tuple[int, int] | None = None, merge: list[Path] | None = None) -> BuildResult:
+def build(config: SiteConfig, output: Path | None = None, **options: Any) -> BuildResult:
+    """Validate everything, render every output, check every link, then publish atomically (see _build)."""
+    try:
+        return _build(config, output, **options)
+    finally:
+        gc.unfreeze()  # a long-lived process (site-gen serve) collects the previous build's objects as usual
+
+
+def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True, strict: bool = False,
+           environ: dict[str, str] | None = None, shown_output: str | None = None, jobs: int | None = None,
+           incremental: bool = True, progress: bool = False, probe: cache.Probe | None = None,
+           shard: tuple[int, int] | None = None, merge: list[Path] | None = None) -> BuildResult:
     """Validate everything, render every output, check every link, then publish atomically.
 
     With ``strict``, warnings fail the build like errors (nothing is written).
