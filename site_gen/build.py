@@ -167,15 +167,19 @@ class _Keyed:
 
 
 def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered: Rendered) -> bool:
-    """Site-wide files depend on the whole catalogue: reuse them all only when no input changed."""
+    """Site-wide files depend on the whole catalogue: reuse them all when no input changed at all."""
     if not previous or previous.get("sitewide_key") != rendered.sitewide_key:
         return False
-    names = previous.get("sitewide", [])
+    names, report = previous.get("sitewide"), previous.get("llms_report")
+    keys, counts = previous.get("sitewide_keys"), previous.get("llms_pieces")
+    if not (isinstance(names, list) and all(isinstance(n, str) for n in names) and isinstance(keys, dict)
+            and isinstance(counts, dict) and isinstance(report, list)
+            and all(isinstance(r, list) and [type(x) for x in r] == [str, int, int] for r in report)):
+        return False  # a damaged manifest: write them afresh
     if not out.link_from(Path(previous["dir"]), names, previous["files"]):
         return False
-    rendered.llms_report = [tuple(row) for row in previous.get("llms_report", [])]  # type: ignore[misc]
-    rendered.sitewide_keys = dict(previous.get("sitewide_keys", {}))
-    rendered.llms_pieces = dict(previous.get("llms_pieces", {}))
+    rendered.llms_report = [tuple(row) for row in report]  # type: ignore[misc]
+    rendered.sitewide_keys, rendered.llms_pieces = dict(keys), dict(counts)
     return True
 
 

@@ -83,7 +83,7 @@ def jobs(catalog: Catalog, base_key: str) -> list[Job]:
     for entry in catalog.providers.values():
         own = [m.digest for m in catalog.models_of(entry.data.id)]
         out.append(Job("provider", entry.path, hash_of(base_key, "provider", entry.digest, own,
-                                                     serving.get(entry.data.id, []))))
+                                                       serving.get(entry.data.id, []))))
     for entry in catalog.models:
         model = entry.data
         shown = {model.provider} | {row.provider for row in model.availability}  # type: ignore[union-attr]
@@ -95,11 +95,6 @@ def jobs(catalog: Catalog, base_key: str) -> list[Job]:
     everything = [e.digest for e in [*catalog.models, *catalog.providers.values()]]
     out.append(Job("index", "index", hash_of(base_key, "index", everything)))
     return out
-
-
-def entry_key(base_key: str, entry: Any) -> str:
-    """Key of an output that shows one content file and nothing else."""
-    return hash_of(base_key, "entry", entry.digest)
 
 
 def content_key(base_key: str, catalog: Catalog) -> str:
@@ -139,7 +134,7 @@ def _render_one(job: Job) -> Done:
             handle.write(data)
         sizes.append(len(data))
         if state.get("keep_hashes"):
-            hashes.append(filehash_of(data))
+            hashes.append(file_hash(data))
     return Done(files, job.key, tuple(sorted(links.ids_of(html))), True, tuple(sizes),
                 len(gzip.compress(html.encode("utf-8"), 6, mtime=0)), page.body.links, tokens.pieces(mirror),
                 tuple(hashes))
@@ -173,7 +168,7 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
             if hashes:  # a shard's file, perhaps copied between machines: trusted by content, not by mtime
                 with open(source, "rb") as handle:
                     data = handle.read()
-                if filehash_of(data) != hashes[k]:
+                if file_hash(data) != hashes[k]:
                     return None
                 stats.append(len(data))
                 continue
@@ -206,7 +201,7 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
 _MADE: set[str] = set()
 
 
-def filehash_of(data: bytes) -> str:
+def file_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 

@@ -210,12 +210,17 @@ def test_a_manifest_with_damaged_fields_is_not_trusted(tmp_path: Path) -> None:
         lambda d: d.update(llms_pieces={k: "many" for k in d["llms_pieces"]}),
         lambda d: d["files"].update({k: ["big", 0] for k in d["files"] if k.startswith("llms")}),
         lambda d: [r.update(links="x", stat=None, pieces="y") for r in d["pages"].values()],
+        lambda d: d.update(sitewide=[1, 2], llms_report="x"),
+        lambda d: d.update(llms_report=[["llms.txt", "big", 3]]),
     ]
     for number, spoil in enumerate(damage):
         data = json.loads(cache.read_text())
         spoil(data)
         cache.write_text(json.dumps(data))
-        gemini.write_text(gemini.read_text() + f"\nEdit {number}.\n")
+        if number % 2:  # an edit, or only a tampered page (the site-wide files would be reused as a group)
+            gemini.write_text(gemini.read_text() + f"\nEdit {number}.\n")
+        else:
+            (site / "build/model/unknowns.html").write_text("tampered")
         result = run_cli("build", cwd=site)
         assert result.code == 0, result.err
         assert snapshot(site / "build") == clean_twin(site, tmp_path)
