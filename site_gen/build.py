@@ -156,9 +156,24 @@ class _Keyed:
         self.llms(path, record[0], count)
         return True
 
+    def put(self, path: str, data: str | bytes) -> None:
+        """Write a site-wide file, or hard-link the previous build's when its bytes are the same: a file
+        whose inputs did not change is not rewritten, even when it is computed from the whole catalogue."""
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        record, folder = self.previous.get("files", {}).get(path), self.previous.get("dir")
+        if folder and isinstance(record, list) and record and record[0] == len(payload):
+            try:
+                with open(f"{folder}/{path}", "rb") as handle:
+                    same = handle.read() == payload
+            except OSError:
+                same = False
+            if same and self.out.link_from(Path(folder), [path], self.previous["files"]):
+                return
+        self.out.write(path, payload)
+
     def write_llms(self, path: str, text: str, count: int | None = None) -> None:
         data = text.encode("utf-8")
-        self.out.write(path, data)
+        self.put(path, data)
         self.llms(path, len(data), pieces(text) if count is None else count)
 
     def llms(self, path: str, size: int, count: int) -> None:
@@ -185,17 +200,18 @@ def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered
 
 def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, keyed: _Keyed,
                     counted: dict[str, int], page_keys: dict[str, str], base: str) -> None:
-    """Write the site-wide files: the llms files by keys of their own, the rest afresh."""
+    """Write the site-wide files: the llms files by keys of their own (not even computed when their inputs are
+    unchanged), the rest computed and, when their bytes are unchanged, kept from the previous build."""
     renderer = Renderer(config.templates_dir, config.root)
-    out.write("404.html", renderer.render("404.html", "404", site=site, page=not_found_page()))
+    keyed.put("404.html", renderer.render("404.html", "404", site=site, page=not_found_page()))
     for path, data in _assets(config):
-        out.write(path, data)
+        keyed.put(path, data)
         if path == "assets/favicon.ico":  # browsers ask for /favicon.ico on pages without a <link rel=icon>
-            out.write("favicon.ico", data)
+            keyed.put("favicon.ico", data)
     for entry in catalog.providers.values():
         provider = entry.data
         if isinstance(provider, Provider) and provider.logo:
-            out.write(logo_path(provider).lstrip("/"), _logo(config, entry.path, provider.logo))
+            keyed.put(logo_path(provider).lstrip("/"), _logo(config, entry.path, provider.logo))
     root = sitewide.root_llms(config, catalog)
     keyed.write_llms("llms.txt", root)
     keyed.write_llms(".well-known/llms.txt", root)
@@ -221,14 +237,14 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
         keyed.write_llms("llms-full.txt", "".join(out.read(p) for p in full_paths),
                          sum(keyed.rendered.llms_pieces[p] for p in full_paths))
     for path, text in sitewide.sitemap_files(config, catalog):
-        out.write(path, text)
-    out.write("robots.txt", sitewide.robots(config))
-    out.write("search-index.json", sitewide.search_index(catalog))
-    out.write("feed.xml", sitewide.feed(config, catalog, site))
+        keyed.put(path, text)
+    keyed.put("robots.txt", sitewide.robots(config))
+    keyed.put("search-index.json", sitewide.search_index(catalog))
+    keyed.put("feed.xml", sitewide.feed(config, catalog, site))
     for path, text in sitewide.api_files(config, catalog, site):
-        out.write(path, text)
-    out.write("_headers", hostconfig.headers(config, catalog))
-    out.write("nginx-site-gen.conf", hostconfig.nginx(config))
+        keyed.put(path, text)
+    keyed.put("_headers", hostconfig.headers(config, catalog))
+    keyed.put("nginx-site-gen.conf", hostconfig.nginx(config))
 
 
 def _logo(config: SiteConfig, source_file: str, name: str) -> bytes:

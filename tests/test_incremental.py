@@ -185,18 +185,24 @@ def test_a_file_changed_during_the_build_is_reported_not_mixed(tmp_path: Path) -
         "content/models/google/gemini-2.5-pro.md: the file changed while the build was running (run the build again)"]
 
 
-def test_llms_files_of_untouched_providers_are_not_rewritten(tmp_path: Path) -> None:
+def test_site_wide_files_whose_inputs_did_not_change_are_not_rewritten(tmp_path: Path) -> None:
     site = copy_site(tmp_path / "site")
     assert run_cli("build", cwd=site).code == 0
     files = ["llms/providers/acme.txt", "llms/providers/google.txt", "llms/providers/acme-full.txt",
-             "llms/providers/google-full.txt", "llms-full.txt", "sitemap.xml"]
+             "llms/providers/google-full.txt", "llms-full.txt", "llms.txt", "sitemap.xml", "search-index.json",
+             "robots.txt", "404.html", "assets/style.css", "nginx-site-gen.conf", "_headers",
+             "schema/content-model.json", "api/models.json", "feed.xml"]
     before = {name: (site / "build" / name).stat().st_ino for name in files}
     gemini = site / "content/models/google/gemini-2.5-pro.md"
     gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
     assert run_cli("build", cwd=site).code == 0
     after = {name: (site / "build" / name).stat().st_ino for name in files}
-    kept = sorted(name for name in files if before[name] == after[name])
-    assert kept == ["llms/providers/acme.txt"]  # acme's page shows Gemini (acme serves it): its full file changes
+    rewritten = sorted(name for name in files if before[name] != after[name])
+    # Gemini's price is in google's list and full file, the site-wide full file and the JSON listing. acme's
+    # page lists Gemini too (acme serves it, at acme's own price): it is rendered again, with the same bytes,
+    # so acme's full file is made again and, being the same, kept.
+    assert rewritten == ["api/models.json", "llms-full.txt", "llms/providers/google-full.txt",
+                         "llms/providers/google.txt"]
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
 
 
