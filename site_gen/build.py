@@ -20,7 +20,7 @@ from typing import Any
 from . import cache, hostconfig, links, markdown, pages, sitewide
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
-from .content import Content, load_content
+from .content import Content, collector_paused, load_content
 from .errors import ContentError, Diagnostic, OutputError, SiteGenError
 from .formats import stamp
 from .render import DEFAULT_THEME, Renderer
@@ -299,9 +299,10 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     signature = probe.signature if probe else cache.signature(config)
     workers = jobs or os.cpu_count() or 1
     parse_cache = config.root / ".site-gen-cache" / "content.pickle" if write else None
-    content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental)
-    gc.freeze()  # the content lives as long as the build: the collector need not scan it again, nor touch the
-    clock.lap("load content")  # memory pages that forked workers share with this process
+    with collector_paused():  # frozen before the collector runs again: its first pass would find nothing
+        content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental)
+        gc.freeze()  # the content lives as long as the build: the collector need not scan it again, nor touch
+    clock.lap("load content")  # the memory pages that forked workers share with this process
     catalog = build_catalog(config, content)
     _ = catalog.similar  # computed once here, before workers fork
     clock.lap("catalogue checks")

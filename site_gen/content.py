@@ -115,12 +115,12 @@ def load_content(content_dir: Path, root: Path, workers: int = 1, cache_file: Pa
     if not content_dir.is_dir():
         raise ContentError(Diagnostic(_show(content_dir, root), message="content folder not found",
                                       hint="create it, or set plugins.site_gen.content_dir in mkdocs.yml"))
-    with _collector_paused():
+    with collector_paused():
         return _load_content(content_dir, root, workers, cache_file, use_cache, problems, found)
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Loading makes hundreds of thousands of objects that all live on: collecting meanwhile finds nothing, and
     its full passes over an ever larger heap cost more than the parsing (a third of a cached 10k-model load)."""
     enabled = gc.isenabled()
