@@ -90,7 +90,6 @@ class Rendered:
     pages: list[pages.Done] = field(default_factory=list)
     sitewide_key: str = ""
     sitewide_files: list[str] = field(default_factory=list)
-    page_seconds: float = 0.0
 
 
 def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
@@ -110,7 +109,7 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     clock.lap("page keys")
     rendered.pages = pages.render_pages(config, catalog, site, out.staging, job_list, previous, workers, progress,
                                         keep_hashes=shard is not None)
-    rendered.page_seconds = clock.lap("pages (rendered or reused)")
+    clock.lap("pages (rendered or reused)")
     for job, done in zip(job_list, rendered.pages, strict=True):
         out.record(done.files, sum(done.sizes))
         rendered.ids[done.files[0]] = set(done.ids)

@@ -117,10 +117,6 @@ def probe(config: SiteConfig, output: Path) -> Probe:
     return Probe(output, signature(config), load(config, output) if output.is_dir() else None)
 
 
-def nothing_to_do(config: SiteConfig, output: Path) -> bool:
-    return probe(config, output).nothing_to_do()
-
-
 SHARD_FILE = ".site-gen-shard.json"
 
 

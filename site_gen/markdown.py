@@ -19,6 +19,8 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.anchors import anchors_plugin
 
+from .config import MARKDOWN_ENGINES
+
 # Ids the page templates use for their own sections; a body heading never takes one of them.
 TEMPLATE_IDS = frozenset({"main", "overview", "metadata", "pricing", "availability", "benchmarks", "history",
                           "disagree", "sources", "models", "served", "providers", "faq", "similar", "search"})
@@ -59,16 +61,15 @@ class Body:
     """(0-based line within the body, href) of every link and image."""
 
 
-ENGINES = ("markdown-it-py", "markdown-it-pyrs")
-"""markdown-it-py is the reference renderer; markdown-it-pyrs (its Rust port, an optional extra) gives the same
-bytes about ten times faster: tests/test_markdown_engines.py proves it on the bundled catalogue."""
 _engine = {"name": "markdown-it-py"}
+"""markdown-it-py is the reference renderer; markdown-it-pyrs (its Rust port, an optional extra) renders markdown
+about ten times faster, with the same bytes: tests/test_markdown_engines.py proves it on the bundled catalogue."""
 
 
 def use_engine(name: str) -> None:
-    """Select the markdown engine for this process (and the workers it forks)."""
-    if name not in ENGINES:
-        raise ValueError(f"unknown markdown engine {name!r}; expected one of {', '.join(ENGINES)}")
+    """Select the markdown engine (one of config.MARKDOWN_ENGINES) for this process and the workers it forks."""
+    if name not in MARKDOWN_ENGINES:
+        raise ValueError(f"unknown markdown engine {name!r}; expected one of {', '.join(MARKDOWN_ENGINES)}")
     if name == "markdown-it-pyrs":
         _pyrs()  # fails now, with the install hint, rather than on the first page
     _engine["name"] = name
@@ -83,6 +84,10 @@ def render_body(body: str, under: int = 2) -> Body:
     """
     if _engine["name"] == "markdown-it-pyrs":
         return _render_body_pyrs(body, under)
+    return _render_body_py(body, under)
+
+
+def _render_body_py(body: str, under: int) -> Body:
     md = _html_parser()
     tokens = md.parse(body)
     shift = _shift(tokens, under)
@@ -143,11 +148,7 @@ def _render_body_pyrs(body: str, under: int) -> Body:
         elif node.name in ("link", "image"):
             links.append((line_of(node.srcmap[0]), str(node.meta.get("url", ""))))
     if len(_HEADING_TAG.findall(html)) != 2 * len(headings):  # never seen; if it ever happens, the reference wins
-        _engine["name"] = "markdown-it-py"
-        try:
-            return render_body(body, under)
-        finally:
-            _engine["name"] = "markdown-it-pyrs"
+        return _render_body_py(body, under)
     shift = _shift(headings, under)  # type: ignore[arg-type]
     markdown = _demoted(body, headings, shift)  # type: ignore[arg-type]
     slugs: set[str] = set()
