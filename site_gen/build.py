@@ -221,8 +221,8 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
         if not models:
             continue
         path = sitewide.provider_list_path(entry.slug)
-        shown = [entry.path] + [m.path for m in models]  # the list shows these files' data, and the data date
-        if not keyed.reuse(path, pages.hash_of(base, "llms-list", date, [catalog.by_path[p].digest for p in shown])):
+        shown = [entry.digest] + [m.digest for m in models]  # the list shows these files' data, and the data date
+        if not keyed.reuse(path, pages.hash_of(base, "llms-list", date, shown)):
             keyed.write_llms(path, sitewide.provider_llms(config, catalog, entry))
         path = sitewide.provider_full_path(entry.slug)
         key = pages.hash_of(base, "llms-full", [page_keys[p] for p in sitewide.full_pages(catalog, entry)])
