@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import frontmatter, overrides
 from .diagnose import from_validation_error
-from .errors import ContentError, Diagnostic
+from .errors import ContentChanged, ContentError, Diagnostic
 from .parsecache import ParseCache
 from .prose import check_context
 from .schema import Model, Provider, StaticPage, check_slug, slugify
@@ -80,11 +80,11 @@ def _read_body(file: str, shown: str, digest: str) -> str:
     try:
         raw = Path(file).read_bytes()
     except OSError as exc:
-        raise ContentError(Diagnostic(shown, message=f"cannot read file: {exc.strerror}",
-                                      hint="it was removed or moved while the build was running")) from None
+        raise ContentChanged(Diagnostic(shown, message=f"cannot read file: {exc.strerror}",
+                                        hint="it was removed or moved while the build was running")) from None
     if hashlib.blake2b(raw, digest_size=16).hexdigest() != digest:
-        raise ContentError(Diagnostic(shown, message="the file changed while the build was running",
-                                      hint="run the build again"))
+        raise ContentChanged(Diagnostic(shown, message="the file changed while the build was running",
+                                        hint="run the build again"))
     return frontmatter.split(shown, frontmatter.decode(shown, raw))[2]
 
 

@@ -24,7 +24,7 @@ from . import build as build_module
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig, load_config
 from .content import Content, Entry, reload_entries
-from .errors import Diagnostic, SiteGenError
+from .errors import ContentChanged, Diagnostic, SiteGenError
 from .formats import stamp
 from .render import Renderer
 from .server import Server, Site, start
@@ -104,7 +104,7 @@ class DevSite:
             target = self.workdir / f"gen-{self.generation + 1}-{started_at}"
             try:
                 config = load_config(self.config_path, allow_local_url=True)
-                result = build_module.build(config, target)
+                result = self._build_settled(config, target)
                 content, catalog = result.content, result.catalog
             except SiteGenError as exc:
                 if not (background and started_at != self.edits):
@@ -114,6 +114,21 @@ class DevSite:
                 shutil.rmtree(target, ignore_errors=True)
                 return False
             return self._switch(target, config, content, catalog, reload)
+
+    @staticmethod
+    def _build_settled(config: SiteConfig, target: Path, attempts: int = 3) -> build_module.BuildResult:
+        """Build; a file edited while the build read it means the build saw half an edit: build again.
+
+        An editor saving a file while a build runs is the normal case here, and the next build reports the
+        file as it now is (its own errors, if any) rather than that it changed.
+        """
+        for attempt in range(attempts):
+            try:
+                return build_module.build(config, target)
+            except ContentChanged:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _switch(self, target: Path, config: SiteConfig, content: Content | None, catalog: Catalog | None,
                 reload: bool) -> bool:
@@ -146,12 +161,19 @@ class DevSite:
         entries = self._affected(catalog, shown)
         renderer = Renderer(self.config.templates_dir, self.config.root)
         site = site_context(self.config, stamp(build_module.build_time()))
-        with self.lock:
+        try:
+            rendered = []
             for entry in entries:
                 page = (model_page if entry.kind == "model" else provider_page)(self.config, catalog, entry)
-                for name, file in ((f"{page.kind}.html", page.urls.html_file),
-                                   (f"{page.kind}.md", page.urls.markdown_file)):
-                    _replace(self.root / file, renderer.render(name, page.source_file, site=site, page=page))
+                rendered += [(page.urls.html_file, renderer.render(f"{page.kind}.html", page.source_file, site=site,
+                                                                   page=page)),
+                             (page.urls.markdown_file, renderer.render(f"{page.kind}.md", page.source_file,
+                                                                       site=site, page=page))]
+        except ContentChanged:
+            return False  # edited again while it was read: a full build reads it as it now is
+        with self.lock:
+            for file, text in rendered:
+                _replace(self.root / file, text)
             self.catalog, self.content = catalog, content
         self.publish()
         return True

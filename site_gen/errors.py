@@ -86,6 +86,10 @@ class ContentError(SiteGenError):
     """One or more content files are invalid."""
 
 
+class ContentChanged(ContentError):
+    """A content file was edited, moved or removed while the build was reading it: building again will see it."""
+
+
 class RenderError(SiteGenError):
     """A template failed while rendering."""
 

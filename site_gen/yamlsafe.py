@@ -300,7 +300,9 @@ def _from_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> YAMLProblem:
         what = exc.context.removeprefix("while scanning a ").removeprefix("while parsing a ")
         started = (what, cm.line + 1, cm.column + 1)
     hint = ""
-    if "mapping values are not allowed" in problem:
+    if "maximum nesting depth" in problem:  # libyaml >= 0.2.6 stops at 1,000 levels, before the builder's check
+        problem, hint, started = f"nesting deeper than {MAX_DEPTH} levels", "flatten the data", None
+    elif "mapping values are not allowed" in problem:
         hint = "quote the value if it contains ': '"
     elif at_tab or "tab" in problem:
         hint = "indent with spaces; YAML forbids tabs in indentation"

@@ -144,3 +144,49 @@ def test_edit_reloads_the_page_and_errors_show_an_overlay(dev_server: tuple[int,
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_file_saved_while_the_build_reads_it_is_built_again_not_reported(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editor saves a file after the build loaded it and before its page was rendered: the served build is
+    the one that saw the new file, and no overlay tells the reader that a file changed."""
+    import site_gen.build as build_module
+    from site_gen.dev import DevSite
+
+    site = copy_site(tmp_path / "site")
+    source = site / "content/models/google/gemini-2.5-pro.md"
+    original = source.read_text()
+    real, calls = build_module.build_catalog, []
+
+    def edit_once_after_loading(config, content):
+        calls.append(1)
+        if len(calls) == 1:  # the first build has loaded the file; its page reads the body again later
+            source.write_text(original.replace("  input: 1.25\n", "  input: 1.75\n", 1))
+        return real(config, content)
+
+    monkeypatch.setattr(build_module, "build_catalog", edit_once_after_loading)
+    dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
+    assert dev.full_build() is True
+    assert len(calls) == 2 and dev.problems == []
+    assert "$1.75" in (dev.root / "model/gemini-2.5-pro.html").read_text()  # the second build's page
+
+
+def test_a_file_that_keeps_changing_is_reported_after_three_builds(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import site_gen.build as build_module
+    from site_gen.dev import DevSite
+
+    site = copy_site(tmp_path / "site")
+    source = site / "content/models/google/gemini-2.5-pro.md"
+    real, calls = build_module.build_catalog, []
+
+    def edit_every_time(config, content):
+        calls.append(1)
+        source.write_text(source.read_text() + "\nOne more line.\n")
+        return real(config, content)
+
+    monkeypatch.setattr(build_module, "build_catalog", edit_every_time)
+    dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
+    assert dev.full_build() is False
+    assert len(calls) == 3
+    assert any("gemini-2.5-pro.md" in p and "changed while the build was running" in p for p in dev.problems)
