@@ -34,12 +34,33 @@ def _search_path(templates_dir: Path) -> list[str]:
     return [str(p) for p in paths if p.is_dir()]
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with ``row.key`` on a plain dict looked up without raising an exception first.
+
+    Jinja tries ``getattr(row, "key")`` and falls back to ``row["key"]`` when that raises AttributeError:
+    about 3 µs a lookup, and a 10,000-row listing makes 330,000 of them (a second of a home page's render).
+    A plain dict's attributes are exactly its type's, so going to the key first when the name is not one
+    of them returns what Jinja would, and the templates' meaning does not change.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 class Renderer:
     """Templates compiled once, rendered many times."""
 
     def __init__(self, templates_dir: Path, root: Path):
         self.root = root
-        self.env = jinja2.Environment(
+        self.env = _Environment(
             loader=jinja2.FileSystemLoader(_search_path(templates_dir)),
             undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=False),
