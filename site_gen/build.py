@@ -303,7 +303,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         gc.freeze()  # the content lives as long as the build: the collector need not scan it again, nor touch
     clock.lap("load content")  # the memory pages that forked workers share with this process
     catalog = build_catalog(config, content)
-    _ = catalog.similar  # computed once here, before workers fork
+    _ = catalog.similar, catalog.served_by("")  # computed once here, before workers fork
     clock.lap("catalogue checks")
     if strict and catalog.warnings:
         raise ContentError(catalog.warnings)

@@ -14,6 +14,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from .config import SiteConfig
 from .content import Content, Entry
@@ -50,6 +51,18 @@ class Catalog:  # frozen, but with cached derived views
         out: dict[str, list[Entry]] = {}
         for entry in self.models:
             out.setdefault(entry.data.provider, []).append(entry)  # type: ignore[union-attr]
+        return out
+
+    def served_by(self, provider_id: str) -> list[tuple[Entry, Any]]:
+        """(model, availability row) of every model the provider serves, in catalogue order."""
+        return self._serving.get(provider_id, [])
+
+    @functools.cached_property
+    def _serving(self) -> dict[str, list[tuple[Entry, Any]]]:
+        out: dict[str, list[tuple[Entry, Any]]] = {}
+        for entry in self.models:
+            for row in entry.data.availability:  # type: ignore[union-attr]
+                out.setdefault(row.provider, []).append((entry, row))
         return out
 
     @functools.cached_property

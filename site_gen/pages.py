@@ -76,14 +76,10 @@ def hash_of(*parts: Iterable[str] | str) -> str:
 def jobs(catalog: Catalog, base_key: str) -> list[Job]:
     """One job per page, keyed by everything it shows."""
     out = []
-    serving: dict[str, list[str]] = {}
-    for entry in catalog.models:
-        for row in entry.data.availability:  # type: ignore[union-attr]
-            serving.setdefault(row.provider, []).append(entry.digest)
     for entry in catalog.providers.values():
         own = [m.digest for m in catalog.models_of(entry.data.id)]
-        out.append(Job("provider", entry.path, hash_of(base_key, "provider", entry.digest, own,
-                                                       serving.get(entry.data.id, []))))
+        served = [m.digest for m, _ in catalog.served_by(entry.data.id)]
+        out.append(Job("provider", entry.path, hash_of(base_key, "provider", entry.digest, own, served)))
     for entry in catalog.models:
         model = entry.data
         shown = {model.provider} | {row.provider for row in model.availability}  # type: ignore[union-attr]

@@ -195,14 +195,10 @@ def logo_path(provider: Provider) -> str:
 
 def _served_by(catalog: Catalog, provider_id: str) -> list[dict[str, Any]]:
     rows = []
-    for entry in catalog.models:
-        model = entry.data
-        assert isinstance(model, Model)
-        for row in model.availability:
-            if row.provider == provider_id:
-                served = _availability_row(catalog, row)
-                served.update(title=display_name(model), urls=catalog.urls[entry.path])
-                rows.append(served)
+    for entry, row in catalog.served_by(provider_id):
+        served = _availability_row(catalog, row)
+        served.update(title=display_name(entry.data), urls=catalog.urls[entry.path])  # type: ignore[arg-type]
+        rows.append(served)
     return rows
 
 
