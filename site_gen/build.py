@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import cache, hostconfig, links, markdown, pages, sitewide
+from . import cache, hostconfig, links, markdown, pages, similar, sitewide
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
 from .content import Content, collector_paused, load_content
@@ -303,7 +303,10 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         gc.freeze()  # the content lives as long as the build: the collector need not scan it again, nor touch
     clock.lap("load content")  # the memory pages that forked workers share with this process
     catalog = build_catalog(config, content)
-    _ = catalog.similar, catalog.served_by("")  # computed once here, before workers fork
+    similar_file = config.root / ".site-gen-cache" / "similar.pickle" if write and not shard else None
+    before = similar.load(similar_file) if similar_file and incremental else None
+    table = catalog.compute_similar(before)  # computed once here, before workers fork, as is
+    catalog.served_by("")  # the index of the models each provider serves
     clock.lap("catalogue checks")
     if strict and catalog.warnings:
         raise ContentError(catalog.warnings)
@@ -333,6 +336,8 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     if shard:
         return result
     _save_manifest(config, output, rendered, result, signature)
+    if similar_file and (before is None or before.points != table.points):
+        similar.save(similar_file, table)
     clock.lap("publish and cache")
     return result
 

@@ -14,7 +14,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import SiteConfig
 from .content import Content, Entry
@@ -22,6 +22,9 @@ from .errors import ContentError, Diagnostic
 from .schema import Model, Pricing
 from .urls import RESERVED_SLUGS, SITE_FILES, OutputPlan, PageUrls, page_urls
 from .yamlsafe import dotted
+
+if TYPE_CHECKING:
+    from .similar import Nearest
 
 _ID_DATE = re.compile(r"(?<!\d)(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
 
@@ -68,9 +71,15 @@ class Catalog:  # frozen, but with cached derived views
     @functools.cached_property
     def similar(self) -> dict[str, list[str]]:
         """Paths of each model's nearest models (site_gen.similar)."""
+        return self.compute_similar(None).out
+
+    def compute_similar(self, previous: Nearest | None) -> Nearest:
+        """Compute ``similar``, reusing a previous build's table where the neighbourhoods are unchanged."""
         from .similar import nearest
 
-        return nearest(self.models)
+        table = nearest(self.models, previous)
+        self.__dict__["similar"] = table.out  # what the cached property would hold
+        return table
 
     @functools.cached_property
     def by_path(self) -> dict[str, Entry]:

@@ -11,6 +11,7 @@ only by site_gen itself, beside the project's own files.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -21,7 +22,9 @@ from typing import Any
 CODE_DIR = Path(__file__).resolve().parent
 
 
-def _code_key() -> str:
+@functools.cache
+def code_key() -> str:
+    """A hash of site_gen's sources: a cache made by other code is never read."""
     h = hashlib.blake2b(digest_size=16)
     for path in sorted(CODE_DIR.rglob("*.py")):
         h.update(path.read_bytes())
@@ -43,7 +46,7 @@ class ParseCache:
     def __init__(self, path: Path | None, read: bool = True):
         """``read=False`` (a --clean build) parses everything but still leaves a cache for the next build."""
         self.path = path
-        self.key = _code_key() if path else ""
+        self.key = code_key() if path else ""
         self.entries: dict[str, tuple[int, int, Any]] = {}
         self.token = ""
         self.base: set[str] = set()
@@ -52,12 +55,12 @@ class ParseCache:
         self.dirty = False
         if path is None or not read:
             return
-        base = _read(path, self.key)
+        base = read_file(path, self.key)
         if base is None:
             return
         self.entries, self.token = base["entries"], base["token"]
         self.base = set(self.entries)
-        delta = _read(path.with_suffix(".delta"), self.key)
+        delta = read_file(path.with_suffix(".delta"), self.key)
         if delta is not None and delta.get("token") == self.token:
             for name in delta["removed"]:
                 self.entries.pop(name, None)
@@ -105,13 +108,14 @@ class ParseCache:
         if self.token and len(self.changed) * DELTA_SHARE <= max(len(self.entries), 500):
             changed = {name: self.entries[name] for name in self.changed if name in self.entries}
             removed = sorted(name for name in self.changed if name not in self.entries and name in self.base)
-            _write(delta_file, {"key": self.key, "token": self.token, "entries": changed, "removed": removed})
+            write_file(delta_file, {"key": self.key, "token": self.token, "entries": changed, "removed": removed})
             return
         delta_file.unlink(missing_ok=True)  # before the new base: an old delta never meets a new base
-        _write(self.path, {"key": self.key, "token": secrets.token_hex(8), "entries": self.entries})
+        write_file(self.path, {"key": self.key, "token": secrets.token_hex(8), "entries": self.entries})
 
 
-def _read(path: Path, key: str) -> dict[str, Any] | None:
+def read_file(path: Path, key: str) -> dict[str, Any] | None:
+    """A cache file's data, or None when it is missing, damaged or made by other code."""
     try:
         with path.open("rb") as handle:
             data = pickle.load(handle)
@@ -123,7 +127,8 @@ def _read(path: Path, key: str) -> dict[str, Any] | None:
     return None
 
 
-def _write(path: Path, data: dict[str, Any]) -> None:
+def write_file(path: Path, data: dict[str, Any]) -> None:
+    """Write a cache file whole or not at all (a temporary file, then a rename)."""
     tmp = path.with_suffix(path.suffix + ".tmp")
     with tmp.open("wb") as handle:
         pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)

@@ -87,9 +87,10 @@ def test_parse_cache_is_used_and_a_broken_one_ignored(tmp_path: Path) -> None:
     site = copy_site(tmp_path / "site")
     assert run_cli("build", cwd=site).code == 0
     pickle_file = site / ".site-gen-cache" / "content.pickle"
-    assert pickle_file.is_file()
+    assert pickle_file.is_file() and (site / ".site-gen-cache" / "similar.pickle").is_file()
     clean = snapshot(site / "build")
     pickle_file.write_bytes(b"not a pickle")
+    (site / ".site-gen-cache" / "similar.pickle").write_bytes(b"not a pickle either")
     gemini = site / "content/models/google/gemini-2.5-pro.md"
     gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
     assert run_cli("build", cwd=site).code == 0

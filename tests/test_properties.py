@@ -107,7 +107,7 @@ def test_attribute_lookup_on_dicts_means_what_it_means_in_jinja(data: dict, name
     results = []
     for env in (jinja2.Environment(undefined=jinja2.StrictUndefined),
                 _Environment(undefined=jinja2.StrictUndefined)):
-        template = env.from_string("{{ obj.%s }}|{{ obj.%s is defined }}" % (name, name))
+        template = env.from_string("{{ obj." + name + " }}|{{ obj." + name + " is defined }}")
         try:
             results.append(template.render(obj=obj))
         except jinja2.UndefinedError as exc:
