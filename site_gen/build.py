@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import cache, hostconfig, links, markdown, pages, similar, sitewide
+from . import api, cache, hostconfig, links, markdown, pages, similar, sitewide
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
 from .content import Content, collector_paused, load_content
@@ -94,7 +94,8 @@ class Rendered:
 
 def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
                 previous: dict[str, Any] | None = None, workers: int = 1, progress: bool = False,
-                clock: _Clock | None = None, shard: tuple[int, int] | None = None) -> Rendered:
+                clock: _Clock | None = None, shard: tuple[int, int] | None = None,
+                summaries: api.Summaries | None = None) -> Rendered:
     """Write every output into the staging folder: pages on all workers, then the site-wide files.
 
     With ``shard`` (i, n), only the pages whose place in the sorted job list is i modulo n, and no site-wide
@@ -122,7 +123,8 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
         keyed = _Keyed(out, previous, rendered)
         counted = {done.files[1]: done.pieces for done in rendered.pages}
         page_keys = {job.path: job.key for job in job_list}
-        _write_sitewide(config, catalog, site, out, keyed, counted, page_keys, base)
+        _write_sitewide(config, catalog, site, out, keyed, counted, page_keys, base,
+                        summaries or api.Summaries(base))
         rendered.llms_report = sorted(keyed.report)
     rendered.sitewide_files = sorted(set(out.files) - before)
     clock.lap("site-wide files")
@@ -198,7 +200,8 @@ def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered
 
 
 def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, keyed: _Keyed,
-                    counted: dict[str, int], page_keys: dict[str, str], base: str) -> None:
+                    counted: dict[str, int], page_keys: dict[str, str], base: str,
+                    summaries: api.Summaries) -> None:
     """Write the site-wide files: the llms files by keys of their own (not even computed when their inputs are
     unchanged), the rest computed and, when their bytes are unchanged, kept from the previous build."""
     renderer = Renderer(config.templates_dir, config.root)
@@ -240,7 +243,7 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
     keyed.put("robots.txt", sitewide.robots(config))
     keyed.put("search-index.json", sitewide.search_index(catalog))
     keyed.put("feed.xml", sitewide.feed(config, catalog, site))
-    for path, text in sitewide.api_files(config, catalog, site):
+    for path, text in sitewide.api_files(config, catalog, site, summaries):
         keyed.put(path, text)
     keyed.put("_headers", hostconfig.headers(config, catalog))
     keyed.put("nginx-site-gen.conf", hostconfig.nginx(config))
@@ -303,7 +306,8 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         gc.freeze()  # the content lives as long as the build: the collector need not scan it again, nor touch
     clock.lap("load content")  # the memory pages that forked workers share with this process
     catalog = build_catalog(config, content)
-    similar_file = config.root / ".site-gen-cache" / "similar.pickle" if write and not shard else None
+    kept = config.root / ".site-gen-cache" if write and not shard else None  # tables kept for the next build
+    similar_file, api_file = (kept / "similar.pickle", kept / "api-listing.pickle") if kept else (None, None)
     before = similar.load(similar_file) if similar_file and incremental else None
     table = catalog.compute_similar(before)  # computed once here, before workers fork, as is
     catalog.served_by("")  # the index of the models each provider serves
@@ -326,9 +330,10 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         previous["dir"] = str(output.resolve())
     if merge:
         previous = cache.load_shards(merge)
+    summaries = api.Summaries.load(cache.base_key(config), api_file if incremental else None)
     with StagedOutput(output) as staged:
         rendered = _render_and_check(config, catalog, site, staged, result, strict, previous, workers, sweep=False,
-                                     progress=progress, clock=clock, shard=shard)
+                                     progress=progress, clock=clock, shard=shard, summaries=summaries)
         clock.lap("link checks")
         if shard:
             cache.save_shard(staged.staging, shard, [_page_record(done, None) for done in rendered.pages])
@@ -338,6 +343,8 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     _save_manifest(config, output, rendered, result, signature)
     if similar_file and (before is None or before.points != table.points):
         similar.save(similar_file, table)
+    if api_file:
+        summaries.save(api_file)
     clock.lap("publish and cache")
     return result
 
@@ -383,13 +390,13 @@ def _page_record(done: pages.Done, files: dict[str, list[int]] | None) -> dict[s
 def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, result: BuildResult,
                       strict: bool, previous: dict[str, Any] | None, workers: int, sweep: bool,
                       progress: bool = False, clock: _Clock | None = None,
-                      shard: tuple[int, int] | None = None) -> Rendered:
+                      shard: tuple[int, int] | None = None, summaries: api.Summaries | None = None) -> Rendered:
     """Render into ``out``, then check every link; any error aborts before anything is published.
 
     A shard's links are checked by the merge, which has every page.
     """
     try:
-        rendered = render_site(config, catalog, site, out, previous, workers, progress, clock, shard)
+        rendered = render_site(config, catalog, site, out, previous, workers, progress, clock, shard, summaries)
     except OSError as exc:
         raise OutputError(Diagnostic(str(exc.filename or out.staging), message=f"cannot write: {exc.strerror or exc}",
                                      hint="check free disk space and permissions")) from None

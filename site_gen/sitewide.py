@@ -190,5 +190,6 @@ def search_index(catalog: Catalog) -> str:
     return json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def api_files(config: SiteConfig, catalog: Catalog, site: Site) -> Iterator[tuple[str, str]]:
-    yield from api.files(config, catalog, site)
+def api_files(config: SiteConfig, catalog: Catalog, site: Site,
+              summaries: api.Summaries | None = None) -> Iterator[tuple[str, str]]:
+    yield from api.files(config, catalog, site, summaries)

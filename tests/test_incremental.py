@@ -87,10 +87,12 @@ def test_parse_cache_is_used_and_a_broken_one_ignored(tmp_path: Path) -> None:
     site = copy_site(tmp_path / "site")
     assert run_cli("build", cwd=site).code == 0
     pickle_file = site / ".site-gen-cache" / "content.pickle"
-    assert pickle_file.is_file() and (site / ".site-gen-cache" / "similar.pickle").is_file()
+    assert all((site / ".site-gen-cache" / name).is_file() for name in ("similar.pickle", "api-listing.pickle"))
+    assert pickle_file.is_file()
     clean = snapshot(site / "build")
     pickle_file.write_bytes(b"not a pickle")
     (site / ".site-gen-cache" / "similar.pickle").write_bytes(b"not a pickle either")
+    (site / ".site-gen-cache" / "api-listing.pickle").write_bytes(b"nor this")
     gemini = site / "content/models/google/gemini-2.5-pro.md"
     gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
     assert run_cli("build", cwd=site).code == 0
@@ -231,3 +233,25 @@ def test_a_manifest_with_damaged_fields_is_not_trusted(tmp_path: Path) -> None:
         result = run_cli("build", cwd=site)
         assert result.code == 0, result.err
         assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
+def test_the_api_listing_makes_only_the_edited_models_entries_again(tmp_path: Path, monkeypatch) -> None:
+    from site_gen import api
+
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    made: list[str] = []
+    real = api._summary
+    monkeypatch.setattr(api, "_summary", lambda config, catalog, entry: made.append(entry.data.id) or real(
+        config, catalog, entry))
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
+    assert run_cli("build", cwd=site).code == 0
+    assert made == ["gemini-2.5-pro"]
+    assert '"input":1.5' in (site / "build/api/models.json").read_text()
+    (site / "content/providers/acme.md").write_text(
+        (site / "content/providers/acme.md").read_text().replace("ACME AI", "ACME Intelligence"))
+    made.clear()
+    assert run_cli("build", cwd=site).code == 0
+    assert sorted(made) == ["rocket-1-20250101", "unknowns"]  # the provider's name is in its models' entries
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
