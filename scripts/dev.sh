@@ -63,7 +63,7 @@ case "${1:-}" in
     setup_python "test,bench"
     setup_node
     setup_system
-    "$PY" -m ruff check site_gen tests
+    "$PY" -m ruff check site_gen tests benchmarks
     "$PY" -m pytest
     "$PY" scripts/lighthouse.py
     ;;
