@@ -141,7 +141,6 @@ class Summaries:
         self.current[key] = text
         return text
 
-
     @classmethod
     def load(cls, base: str, path: Path | None) -> Summaries:
         """The entries a previous build kept in ``path`` (none when it is missing, damaged or from other code)."""
