@@ -255,3 +255,24 @@ def test_the_api_listing_makes_only_the_edited_models_entries_again(tmp_path: Pa
     assert run_cli("build", cwd=site).code == 0
     assert sorted(made) == ["rocket-1-20250101", "unknowns"]  # the provider's name is in its models' entries
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
+def test_entries_from_the_parse_cache_share_their_field_sets_and_stay_equal(tmp_path: Path) -> None:
+    """A model object's set of given fields is shared by all that gave the same fields (a quarter of an entry's
+    memory); the entries stay equal to freshly validated ones, and a copy with updates gets a set of its own."""
+    import pickle
+
+    from site_gen.content import load_content
+
+    site = copy_site(tmp_path / "site")
+    fresh = load_content(site / "content", site)
+    models = [pickle.loads(pickle.dumps(e.data)) for e in fresh.models]
+    assert models == [e.data for e in fresh.models]
+    assert all(m.model_fields_set == e.data.model_fields_set for m, e in zip(models, fresh.models, strict=True))
+    k = next(i for i, m in enumerate(models) if m.sources)
+    again = pickle.loads(pickle.dumps(fresh.models[k].data))  # another blob, as from another worker or build
+    for a, b in ((models[k], again), (models[k].limits, again.limits), (models[k].sources[0], again.sources[0])):
+        assert a == b and a.__pydantic_fields_set__ is b.__pydantic_fields_set__
+    before = set(again.sources[0].model_fields_set)
+    changed = models[k].sources[0].model_copy(update={"vendor": not models[k].sources[0].vendor})
+    assert "vendor" in changed.model_fields_set and again.sources[0].model_fields_set == before
