@@ -133,3 +133,15 @@ def write_file(path: Path, data: dict[str, Any]) -> None:
     with tmp.open("wb") as handle:
         pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
+
+
+def read_table(path: Path | None) -> Any | None:
+    """A table a build kept for the next one (site_gen.similar, site_gen.api): its data, or None when it is
+    missing, damaged or made by other code. The caller checks the data's shape."""
+    data = read_file(path, code_key()) if path else None
+    return data.get("entries") if data else None
+
+
+def write_table(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_file(path, {"key": code_key(), "token": "", "entries": data})

@@ -93,8 +93,7 @@ def _unchanged_windows(points: list[Point], previous: Nearest) -> list[bool]:
 
 def load(path: Path) -> Nearest | None:
     """The table a previous build saved, or None when there is none, or it is damaged or from other code."""
-    data = parsecache.read_file(path, parsecache.code_key())
-    table = data.get("entries") if data else None
+    table = parsecache.read_table(path)
     if not (isinstance(table, dict) and isinstance(table.get("points"), list) and isinstance(table.get("out"), dict)):
         return None
     points, out = table["points"], table["out"]
@@ -105,9 +104,7 @@ def load(path: Path) -> Nearest | None:
 
 
 def save(path: Path, table: Nearest) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    parsecache.write_file(path, {"key": parsecache.code_key(), "token": "", "entries": {"points": table.points,
-                                                                                   "out": table.out}})
+    parsecache.write_table(path, {"points": table.points, "out": table.out})
 
 
 def _is_point(item: object) -> bool:
