@@ -141,20 +141,18 @@ class Summaries:
         self.current[key] = text
         return text
 
-    @classmethod
-    def load(cls, base: str, path: Path | None) -> Summaries:
-        """The entries a previous build kept in ``path`` (none when it is missing, damaged or from other code)."""
-        data = parsecache.read_file(path, parsecache.code_key()) if path else None
-        kept = data.get("entries") if data else None
-        if not (isinstance(kept, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in kept.items())):
-            kept = None
-        return cls(base, kept)
+    @staticmethod
+    def read(path: Path) -> dict[str, str] | None:
+        """The entries a previous build kept in ``path`` (None when it is missing, damaged or from other code)."""
+        kept = parsecache.read_table(path)
+        if isinstance(kept, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in kept.items()):
+            return kept
+        return None
 
     def save(self, path: Path) -> None:
-        """Keep this build's entries for the next (only when they differ from the ones it was given)."""
-        if self.current.keys() != self.previous.keys():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            parsecache.write_file(path, {"key": parsecache.code_key(), "token": "", "entries": self.current})
+        """Keep this build's entries for the next one: when it made the listing and they differ from the kept."""
+        if self.current and self.current.keys() != self.previous.keys():
+            parsecache.write_table(path, self.current)
 
 
 def files(config: SiteConfig, catalog: Catalog, site: Any,

@@ -88,6 +88,8 @@ class Rendered:
     llms_pieces: dict[str, int] = field(default_factory=dict)
     """Token pieces of each llms file (site_gen.tokens), to count a joined file without reading it."""
     pages: list[pages.Done] = field(default_factory=list)
+    summaries: api.Summaries = field(default_factory=lambda: api.Summaries(""))
+    """The API listing's entries, made or kept: the next build keeps them."""
     sitewide_key: str = ""
     sitewide_files: list[str] = field(default_factory=list)
 
@@ -95,15 +97,16 @@ class Rendered:
 def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
                 previous: dict[str, Any] | None = None, workers: int = 1, progress: bool = False,
                 clock: _Clock | None = None, shard: tuple[int, int] | None = None,
-                summaries: api.Summaries | None = None) -> Rendered:
+                api_kept: dict[str, str] | None = None) -> Rendered:
     """Write every output into the staging folder: pages on all workers, then the site-wide files.
 
     With ``shard`` (i, n), only the pages whose place in the sorted job list is i modulo n, and no site-wide
-    files: a merge build writes those, taking the pages from the shards.
+    files: a merge build writes those, taking the pages from the shards. ``api_kept``: the API listing's
+    entries a previous build kept (site_gen.api.Summaries).
     """
     clock = clock or _Clock()
     base = cache.base_key(config)
-    rendered = Rendered()
+    rendered = Rendered(summaries=api.Summaries(base, api_kept))
     job_list = pages.jobs(catalog, base)
     if shard:
         job_list = [job for k, job in enumerate(job_list) if k % shard[1] == shard[0]]
@@ -123,8 +126,7 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
         keyed = _Keyed(out, previous, rendered)
         counted = {done.files[1]: done.pieces for done in rendered.pages}
         page_keys = {job.path: job.key for job in job_list}
-        _write_sitewide(config, catalog, site, out, keyed, counted, page_keys, base,
-                        summaries or api.Summaries(base))
+        _write_sitewide(config, catalog, site, out, keyed, counted, page_keys, base, rendered.summaries)
         rendered.llms_report = sorted(keyed.report)
     rendered.sitewide_files = sorted(set(out.files) - before)
     clock.lap("site-wide files")
@@ -330,10 +332,10 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         previous["dir"] = str(output.resolve())
     if merge:
         previous = cache.load_shards(merge)
-    summaries = api.Summaries.load(cache.base_key(config), api_file if incremental else None)
+    api_kept = api.Summaries.read(api_file) if api_file and incremental else None
     with StagedOutput(output) as staged:
         rendered = _render_and_check(config, catalog, site, staged, result, strict, previous, workers, sweep=False,
-                                     progress=progress, clock=clock, shard=shard, summaries=summaries)
+                                     progress=progress, clock=clock, shard=shard, api_kept=api_kept)
         clock.lap("link checks")
         if shard:
             cache.save_shard(staged.staging, shard, [_page_record(done, None) for done in rendered.pages])
@@ -344,7 +346,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     if similar_file and (before is None or before.points != table.points):
         similar.save(similar_file, table)
     if api_file:
-        summaries.save(api_file)
+        rendered.summaries.save(api_file)
     clock.lap("publish and cache")
     return result
 
@@ -390,13 +392,13 @@ def _page_record(done: pages.Done, files: dict[str, list[int]] | None) -> dict[s
 def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, result: BuildResult,
                       strict: bool, previous: dict[str, Any] | None, workers: int, sweep: bool,
                       progress: bool = False, clock: _Clock | None = None,
-                      shard: tuple[int, int] | None = None, summaries: api.Summaries | None = None) -> Rendered:
+                      shard: tuple[int, int] | None = None, api_kept: dict[str, str] | None = None) -> Rendered:
     """Render into ``out``, then check every link; any error aborts before anything is published.
 
     A shard's links are checked by the merge, which has every page.
     """
     try:
-        rendered = render_site(config, catalog, site, out, previous, workers, progress, clock, shard, summaries)
+        rendered = render_site(config, catalog, site, out, previous, workers, progress, clock, shard, api_kept)
     except OSError as exc:
         raise OutputError(Diagnostic(str(exc.filename or out.staging), message=f"cannot write: {exc.strerror or exc}",
                                      hint="check free disk space and permissions")) from None

@@ -122,13 +122,12 @@ class DevSite:
         An editor saving a file while a build runs is the normal case here, and the next build reports the
         file as it now is (its own errors, if any) rather than that it changed.
         """
-        for attempt in range(attempts):
+        for _ in range(attempts - 1):
             try:
                 return build_module.build(config, target)
             except ContentChanged:
-                if attempt == attempts - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+                pass
+        return build_module.build(config, target)
 
     def _switch(self, target: Path, config: SiteConfig, content: Content | None, catalog: Catalog | None,
                 reload: bool) -> bool:
@@ -165,10 +164,9 @@ class DevSite:
             rendered = []
             for entry in entries:
                 page = (model_page if entry.kind == "model" else provider_page)(self.config, catalog, entry)
-                rendered += [(page.urls.html_file, renderer.render(f"{page.kind}.html", page.source_file, site=site,
-                                                                   page=page)),
-                             (page.urls.markdown_file, renderer.render(f"{page.kind}.md", page.source_file,
-                                                                       site=site, page=page))]
+                for name, file in ((f"{page.kind}.html", page.urls.html_file),
+                                   (f"{page.kind}.md", page.urls.markdown_file)):
+                    rendered.append((file, renderer.render(name, page.source_file, site=site, page=page)))
         except ContentChanged:
             return False  # edited again while it was read: a full build reads it as it now is
         with self.lock:

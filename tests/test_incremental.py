@@ -255,6 +255,12 @@ def test_the_api_listing_makes_only_the_edited_models_entries_again(tmp_path: Pa
     assert run_cli("build", cwd=site).code == 0
     assert sorted(made) == ["rocket-1-20250101", "unknowns"]  # the provider's name is in its models' entries
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
+    gemini.touch()  # a new mtime, the same bytes: the site-wide files are kept whole, and so is the table
+    assert run_cli("build", cwd=site).code == 0
+    made.clear()
+    gemini.write_text(gemini.read_text().replace("input: 1.5", "input: 1.75", 1))
+    assert run_cli("build", cwd=site).code == 0
+    assert made == ["gemini-2.5-pro"]
 
 
 def test_entries_from_the_parse_cache_share_their_field_sets_and_stay_equal(tmp_path: Path) -> None:
