@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import api, cache, hostconfig, links, markdown, pages, similar, sitewide
+from . import api, cache, hostconfig, links, markdown, pages, render, similar, sitewide
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
 from .content import Content, collector_paused, load_content
@@ -294,6 +294,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     """
     clock = _Clock()
     markdown.use_engine(config.markdown_engine)  # before any worker forks
+    render.use_bytecode_cache(config.root / ".site-gen-cache" / "templates" if write else None)
     stamp_text = stamp(build_time(environ))
     output = output or config.output_dir
     if shard:
@@ -342,7 +343,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         staged.commit()
     if shard:
         return result
-    _save_manifest(config, output, rendered, result, signature)
+    _save_manifest(config, output, rendered, result, signature, staged.linked)
     if similar_file and (before is None or before.points != table.points):
         similar.save(similar_file, table)
     if api_file:
@@ -365,12 +366,18 @@ class _Clock:
 
 
 def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result: BuildResult,
-                   signature: str) -> None:
+                   signature: str, linked: dict[str, list[int]]) -> None:
     base = str(output)
+    known = {name: list(stat) for done in rendered.pages if done.stats
+             for name, stat in zip(done.files, done.stats, strict=True)}
+    known.update(linked)
     files = {}
     for name in result.files:
-        st = os.stat(f"{base}/{name}")
-        files[name] = [st.st_size, st.st_mtime_ns]
+        if name in known:  # hard-linked from the previous build: the same inode, as recorded then
+            files[name] = known[name]
+        else:
+            st = os.stat(f"{base}/{name}")
+            files[name] = [st.st_size, st.st_mtime_ns]
     page_records = {done.files[0]: _page_record(done, files) for done in rendered.pages}
     cache.save(config, output, {"signature": signature, "pages": page_records, "files": files,
                                 "sitewide_key": rendered.sitewide_key, "sitewide": rendered.sitewide_files,

@@ -60,6 +60,9 @@ class Done:
     """Token pieces of the mirror (tokens.pieces), for the llms-full files' size report."""
     hashes: tuple[str, ...] = ()
     """Hashes of the files' bytes, for a shard: its files travel between machines, where mtimes do not hold."""
+    stats: tuple[tuple[int, int], ...] = ()
+    """(size, mtime) of each file when it was hard-linked from the previous build: a link shares its inode,
+    so the manifest need not stat it again."""
 
 
 def hash_of(*parts: Iterable[str] | str) -> str:
@@ -157,7 +160,7 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
         return None
     source_dir, target_dir = record.get("dir") or previous["dir"], str(staging)
     hashes = record.get("hashes")
-    stats = []
+    stats: list[tuple[int, int]] = []
     for k, name in enumerate(files):
         source = f"{source_dir}/{name}"
         try:
@@ -166,7 +169,7 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
                     data = handle.read()
                 if file_hash(data) != hashes[k]:
                     return None
-                stats.append(len(data))
+                stats.append((len(data), 0))
                 continue
             st = os.stat(source)
             size, mtime = record["stat"][k]
@@ -174,7 +177,8 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
             return None
         if st.st_size != size or st.st_mtime_ns != mtime:
             return None  # edited or damaged since: never trusted
-        stats.append(st.st_size)
+        stats.append((size, mtime))
+    linked = True
     for name in files:
         target = f"{target_dir}/{name}"
         _make_parent(target)
@@ -183,17 +187,20 @@ def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, st
         except OSError:
             try:  # another file system (a shard's download folder): copy instead
                 shutil.copyfile(f"{source_dir}/{name}", target)
+                linked = False
             except OSError:
                 return None
     try:
-        return Done(files, key, tuple(record["ids"]), False, tuple(stats), int(record["gzipped"]),
-                    tuple((int(line), str(href)) for line, href in record["links"]), int(record["pieces"]))
+        return Done(files, key, tuple(record["ids"]), False, tuple(size for size, _ in stats), int(record["gzipped"]),
+                    tuple((int(line), str(href)) for line, href in record["links"]), int(record["pieces"]),
+                    stats=tuple(stats) if linked and not hashes else ())
     except (KeyError, TypeError, ValueError):  # a damaged record: render the page again
         for name in files:
             (staging / name).unlink(missing_ok=True)
         return None
 
 
+_ORDER = {"index": 0, "provider": 1}
 _MADE: set[str] = set()
 
 
@@ -231,8 +238,9 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                 todo.append(i)
             else:
                 bar.update()
-        # Listing pages (the index, providers) are the slowest on a large catalogue: on workers even when few.
-        todo.sort(key=lambda i: job_list[i].kind not in ("index", "provider"))
+        # Listing pages are the slowest on a large catalogue: on workers even when few, and first, the index (the
+        # longest) before the providers, so that no worker is left with a long page at the end.
+        todo.sort(key=lambda i: _ORDER.get(job_list[i].kind, 2))
         heavy = sum(1 for i in todo if job_list[i].kind in ("index", "provider"))
         if workers <= 1 or (len(todo) < 200 and not (heavy >= 2 and len(job_list) >= 2000)) \
                 or "fork" not in multiprocessing.get_all_start_methods():

@@ -53,6 +53,8 @@ class StagedOutput:
         self.staging = output.with_name(f"{output.name}.tmp-{secrets.token_hex(4)}")
         self._written: dict[str, str] = {}
         self.bytes_written = 0
+        self.linked: dict[str, list[int]] = {}
+        """(size, mtime) of the files hard-linked by link_from: a link shares its inode, and so its stat."""
 
     def __enter__(self) -> StagedOutput:
         clean_stale(self.output)
@@ -102,6 +104,7 @@ class StagedOutput:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(source / name, target)
             self._written[fold(name)] = name
+            self.linked[name] = list(stats[name])
             self.bytes_written += stats[name][0]
         return True
 

@@ -282,3 +282,25 @@ def test_entries_from_the_parse_cache_share_their_field_sets_and_stay_equal(tmp_
     before = set(again.sources[0].model_fields_set)
     changed = models[k].sources[0].model_copy(update={"vendor": not models[k].sources[0].vendor})
     assert "vendor" in changed.model_fields_set and again.sources[0].model_fields_set == before
+
+
+def test_the_manifest_holds_each_files_stat_as_published(tmp_path: Path) -> None:
+    """Files hard-linked from the previous build are recorded with the stat the manifest had for them (a
+    link shares its inode) instead of being stat'ed again: what it holds must be what the files are."""
+    import os
+
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    for number in range(2):
+        gemini.write_text(gemini.read_text() + f"\nEdit {number}.\n")
+        assert run_cli("build", cwd=site).code == 0
+        manifest = json.loads(next((site / ".site-gen-cache").glob("*.json")).read_text())
+        real = {}
+        for name in manifest["files"]:
+            st = os.stat(site / "build" / name)
+            real[name] = [st.st_size, st.st_mtime_ns]
+        assert manifest["files"] == real
+        assert sorted(manifest["files"]) == sorted(set(snapshot(site / "build")) - {".site-gen-output"})
+    assert "nothing changed" in run_cli("build", cwd=site).out
+
