@@ -304,3 +304,34 @@ def test_the_manifest_holds_each_files_stat_as_published(tmp_path: Path) -> None
         assert sorted(manifest["files"]) == sorted(set(snapshot(site / "build")) - {".site-gen-output"})
     assert "nothing changed" in run_cli("build", cwd=site).out
 
+
+def test_compiled_templates_are_kept_for_the_next_build(tmp_path: Path, monkeypatch) -> None:
+    from site_gen import render
+
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", "-j", "1", cwd=site).code == 0
+    folder = site / ".site-gen-cache/templates"
+    kept = sorted(p.name for p in folder.iterdir())
+    assert kept and all(name.startswith("jinja-") for name in kept)
+    stale = folder / "jinja-0123456789abcdef-0000.cache"  # made by another version of site_gen
+    stale.write_bytes(b"not bytecode")
+    compiled: list[str] = []
+    original = render._Environment.compile
+
+    def counting(self, source, name=None, filename=None, *args, **kwargs):
+        compiled.append(name)
+        return original(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(render._Environment, "compile", counting)
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
+    assert run_cli("build", "-j", "1", cwd=site).code == 0
+    assert compiled == []  # every template came from the cache
+    assert not stale.exists()
+    (site / "templates").mkdir()
+    (site / "templates/model.md").write_text(
+        (ROOT / "templates/model.md").read_text().replace("## Model Metadata", "## Model Metadata\n\nEdited."))
+    assert run_cli("build", "-j", "1", cwd=site).code == 0
+    assert compiled == ["model.md"]  # the edited template only, and its new source is what renders
+    assert "Edited." in (site / "build/llms/models/gemini-2.5-pro.md").read_text()
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
