@@ -113,3 +113,17 @@ def test_attribute_lookup_on_dicts_means_what_it_means_in_jinja(data: dict, name
         except jinja2.UndefinedError as exc:
             results.append(f"undefined: {exc}")
     assert results[0] == results[1]
+
+
+_ASCII_TEXT = st.text(st.characters(max_codepoint=127), max_size=300)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_ASCII_TEXT, st.text(max_size=300), st.lists(_ASCII_TEXT, max_size=5).map("\n".join)))
+def test_token_pieces_count_what_the_expression_matches(text: str) -> None:
+    """The ASCII fast path of the llms size estimate counts exactly the regular expression's matches."""
+    import re
+
+    from site_gen import tokens
+
+    assert tokens.pieces(text) == len(re.findall(r"[^\W\d_]+|\d|[^\w\s]|_", text))
