@@ -105,10 +105,9 @@ def parse(path: str, data: bytes) -> SourceFile:
             path, line, col, message=f"control character U+{ord(char):04X} is not allowed",
             hint="remove it; it would make the HTML and XML outputs invalid"))
     try:
-        document = yamlsafe.load(yaml_text)
+        document = yamlsafe.load(yaml_text, line_offset=yaml_line - 1)
     except yamlsafe.YAMLProblem as problem:
-        raise FrontMatterError(problem.diagnostic(path, yaml_line - 1)) from None
-    _shift(document, yaml_line - 1)
+        raise FrontMatterError(problem.diagnostic(path)) from None
     if not isinstance(document.data, dict):
         found = "nothing" if document.data is None else ("a list" if isinstance(document.data, list)
                                                          else f"a scalar ({document.data!r})")
@@ -130,9 +129,3 @@ def _bad_character(text: str) -> tuple[int, int, str] | None:
     col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
     return line, col, match.group()
 
-
-def _shift(document: yamlsafe.Document, offset: int) -> None:
-    """Make positions relative to the whole file instead of the YAML block."""
-    for table in (document.positions, document.key_positions):
-        for key, pos in table.items():
-            table[key] = yamlsafe.Pos(pos.line + offset, pos.col, pos.raw)

@@ -113,6 +113,8 @@ def resolve_plain(text: str) -> Any:
         return True
     if text in _FALSE:
         return False
+    if text[0] not in _NUMERIC_START:  # ids, names, words: no number form begins so ("" is null, above)
+        return text
     if _INT.match(text):
         return int(text)
     if _HEX.match(text):
@@ -128,17 +130,18 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-def _pos(event: Any, raw: str | None = None) -> Pos:
-    mark = event.start_mark
-    return Pos(mark.line + 1, mark.column + 1, raw)
+_NUMERIC_START = frozenset("+-.0123456789")
+"""First characters of every int, float, inf and nan form: a plain scalar starting otherwise is a string."""
 
 
 class _Builder:
     """Turns a parser event stream into Python values plus positions."""
 
-    def __init__(self, events: Any, policy: Policy):
+    def __init__(self, events: Any, policy: Policy, line_offset: int = 0):
         self.events = events
         self.policy = policy
+        self.offset = line_offset + 1
+        """Added to libyaml's 0-based line: positions are the file's, where the YAML starts below line 1."""
         self.positions: dict[Path_, Pos] = {}
         self.key_positions: dict[Path_, Pos] = {}
         self.anchors: dict[str, Any] = {}
@@ -146,15 +149,19 @@ class _Builder:
     def next(self) -> Any:
         return next(self.events)
 
+    def _pos(self, event: Any, raw: str | None = None) -> Pos:
+        mark = event.start_mark
+        return Pos(mark.line + self.offset, mark.column + 1, raw)
+
     def value(self, event: Any, path: Path_) -> Any:
         if len(path) > MAX_DEPTH:
-            p = _pos(event)
+            p = self._pos(event)
             raise YAMLProblem(p.line, p.col, f"nesting deeper than {MAX_DEPTH} levels", "flatten the data")
         if isinstance(event, yaml.AliasEvent):
             return self._alias(event)
         anchor = getattr(event, "anchor", None)
         if anchor is not None and self.policy == "strict":
-            p = _pos(event)
+            p = self._pos(event)
             raise YAMLProblem(p.line, p.col, f"YAML anchors are not allowed (found '&{anchor}')",
                               "write the value out in full", _dotted(path))
         tag = getattr(event, "tag", None)
@@ -162,21 +169,21 @@ class _Builder:
             result = self._tagged(event, tag, path)
         elif isinstance(event, yaml.ScalarEvent):
             plain = not event.style  # libyaml reports '' for plain, PyYAML None
-            self.positions[path] = _pos(event, event.value if plain else None)
+            self.positions[path] = self._pos(event, event.value if plain else None)
             result = resolve_plain(event.value) if plain else event.value
         elif isinstance(event, yaml.MappingStartEvent):
             result = self._mapping(event, path)
         elif isinstance(event, yaml.SequenceStartEvent):
             result = self._sequence(event, path)
         else:  # pragma: no cover - the parser guarantees one of the above
-            p = _pos(event)
+            p = self._pos(event)
             raise YAMLProblem(p.line, p.col, f"unexpected YAML event {type(event).__name__}")
         if anchor is not None:
             self.anchors[anchor] = result
         return result
 
     def _alias(self, event: Any) -> Any:
-        p = _pos(event)
+        p = self._pos(event)
         if self.policy == "strict":
             raise YAMLProblem(p.line, p.col, f"YAML aliases are not allowed (found '*{event.anchor}')",
                               "write the value out in full; aliases allow billion-laughs expansion")
@@ -185,7 +192,7 @@ class _Builder:
         return self.anchors[event.anchor]  # shared, never copied: no expansion
 
     def _tagged(self, event: Any, tag: str, path: Path_) -> Any:
-        p = _pos(event)
+        p = self._pos(event)
         if self.policy == "strict":
             raise YAMLProblem(p.line, p.col, f"YAML tag not allowed: {tag}",
                               "remove the tag; content files hold plain values only", _dotted(path))
@@ -201,14 +208,14 @@ class _Builder:
         return Tagged(tag, inner)
 
     def _mapping(self, start: Any, path: Path_) -> dict[str, Any]:
-        self.positions[path] = _pos(start)
+        self.positions[path] = self._pos(start)
         result: dict[str, Any] = {}
         while True:
             event = self.next()
             if isinstance(event, yaml.MappingEndEvent):
                 return result
             key = self._key(event, path)
-            kpos = _pos(event)
+            kpos = self._pos(event)
             child = (*path, key)
             if key in result:
                 first = self.key_positions[child]
@@ -221,7 +228,7 @@ class _Builder:
 
     def _key(self, event: Any, path: Path_) -> str:
         if not isinstance(event, yaml.ScalarEvent):
-            p = _pos(event)
+            p = self._pos(event)
             raise YAMLProblem(p.line, p.col, "mapping keys must be plain strings, found a "
                               + ("list" if isinstance(event, yaml.SequenceStartEvent) else "mapping"
                                  if isinstance(event, yaml.MappingStartEvent) else "alias"),
@@ -231,7 +238,7 @@ class _Builder:
         return str(event.value)
 
     def _sequence(self, start: Any, path: Path_) -> list[Any]:
-        self.positions[path] = _pos(start)
+        self.positions[path] = self._pos(start)
         result: list[Any] = []
         while True:
             event = self.next()
@@ -264,10 +271,14 @@ def _dotted(path: Path_) -> str:
 dotted = _dotted
 
 
-def load(text: str, policy: Policy = "strict") -> Document:
-    """Parse one YAML document. Raises :class:`YAMLProblem` with a position."""
+def load(text: str, policy: Policy = "strict", line_offset: int = 0) -> Document:
+    """Parse one YAML document. Raises :class:`YAMLProblem` with a position.
+
+    ``line_offset``: lines above the YAML in its file (front matter starts below its '---'); positions and
+    problems are given in the file's lines.
+    """
     events = iter(yaml.parse(text, Loader=_Loader))
-    builder = _Builder(events, policy)
+    builder = _Builder(events, policy, line_offset)
     try:
         next(events)  # StreamStart
         first = next(events)
@@ -277,19 +288,19 @@ def load(text: str, policy: Policy = "strict") -> Document:
         next(events)  # DocumentEnd
         extra = next(events)
         if not isinstance(extra, yaml.StreamEndEvent):
-            p = _pos(extra)
+            p = builder._pos(extra)
             raise YAMLProblem(p.line, p.col, "expected a single YAML document, found a second one",
                               "remove the extra '---' or '...'")
     except yaml.MarkedYAMLError as exc:
-        raise _from_yaml_error(exc, text) from None
+        raise _from_yaml_error(exc, text, line_offset) from None
     except yaml.YAMLError as exc:  # pragma: no cover - reader errors without marks
-        raise YAMLProblem(1, 1, str(exc)) from None
+        raise YAMLProblem(1 + line_offset, 1, str(exc)) from None
     return Document(data, builder.positions, builder.key_positions)
 
 
-def _from_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> YAMLProblem:
+def _from_yaml_error(exc: yaml.MarkedYAMLError, text: str, line_offset: int = 0) -> YAMLProblem:
     mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
     problem = exc.problem or "invalid YAML"
     at_tab = mark is not None and text[mark.index:mark.index + 1] == "\t"
     if at_tab and "cannot start any token" in problem:
@@ -298,7 +309,7 @@ def _from_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> YAMLProblem:
     cm = exc.context_mark
     if exc.context and cm is not None and mark is not None and (cm.line, cm.column) != (mark.line, mark.column):
         what = exc.context.removeprefix("while scanning a ").removeprefix("while parsing a ")
-        started = (what, cm.line + 1, cm.column + 1)
+        started = (what, cm.line + 1 + line_offset, cm.column + 1)
     hint = ""
     if "maximum nesting depth" in problem:  # libyaml >= 0.2.6 stops at 1,000 levels, before the builder's check
         problem, hint, started = f"nesting deeper than {MAX_DEPTH} levels", "flatten the data", None

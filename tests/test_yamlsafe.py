@@ -80,3 +80,18 @@ def test_config_policy_honours_env_and_keeps_other_tags_inert(monkeypatch: pytes
 
 def test_second_document_is_an_error() -> None:
     assert "expected a single YAML document" in problem("a: 1\n---\nb: 2\n")
+
+
+def test_front_matter_problems_and_positions_use_the_files_lines() -> None:
+    """Front matter starts on line 2: a duplicate key's message names the lines an editor shows, as its
+    location does, and positions kept for later checks are the file's too."""
+    from site_gen import frontmatter
+
+    with pytest.raises(frontmatter.FrontMatterError) as info:
+        frontmatter.parse("f.md", b"---\nid: a\nname: b\nid: c\n---\nBody.\n")
+    assert info.value.diagnostic.format() == (
+        "f.md:4:1: id: duplicate key 'id' (first defined at line 2, col 1; again at line 4) "
+        "(remove one of them; YAML would silently keep the last)")
+    source = frontmatter.parse("f.md", b"---\nid: a\nlimits: {context_window: 8}\n---\nBody.\n")
+    value, key = source.front.positions[("limits", "context_window")], source.front.key_positions[("limits",)]
+    assert (value.line, value.col, key.line, key.col) == (3, 26, 3, 1)
