@@ -74,12 +74,12 @@ def _yaml_model(m: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_site_gen(root: Path, n: int) -> None:
+def write_site_gen(root: Path, n: int, markdown_engine: str | None = None) -> None:
     if root.exists():
         shutil.rmtree(root)
     (root / "content/providers").mkdir(parents=True)
-    (root / "mkdocs.yml").write_text("site_name: Benchmark\nsite_url: https://bench.example.org/\n"
-                                     "plugins:\n  - site_gen\n")
+    plugin = f"  - site_gen:\n      markdown_engine: {markdown_engine}\n" if markdown_engine else "  - site_gen\n"
+    (root / "mkdocs.yml").write_text(f"site_name: Benchmark\nsite_url: https://bench.example.org/\nplugins:\n{plugin}")
     for p in PROVIDERS:
         (root / f"content/providers/{p}.md").write_text(f"---\nid: {p}\nname: Provider {p[-2:]}\n"
                                                        "data_updated: 2026-01-01\n---\nA provider.\n")

