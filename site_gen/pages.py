@@ -10,8 +10,9 @@ previous output files are untouched, is hard-linked from the previous build
 into the new staging folder: not rendered, not rewritten.
 
 Workers are forked after the catalogue is loaded, so each inherits it (and
-compiles the templates once); they write their pages straight into the
-staging folder and send back only file names, ids and keys.
+compiles the templates once), and the building process renders beside them
+(site_gen.workers.share); they write their pages straight into the staging
+folder and send back only file names, ids and keys.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from .catalog import Catalog
 from .config import SiteConfig
 from .render import Renderer
 from .view import Site, index_page, model_page, provider_page, static_page
-from .workers import pool as worker_pool
+from .workers import share
 
 
 @dataclass(frozen=True)
@@ -249,14 +250,14 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                 bar.update()
         else:
             size = max(1, min(25, len(todo) // (workers * 8)))
-            batches = [[job_list[i] for i in todo[at:at + size]] for at in range(0, len(todo), size)]
-            with worker_pool(workers) as pool:
-                at = 0
-                for batch in pool.imap(_chunk, batches):
-                    for result in batch:
-                        done[todo[at]] = result
-                        at += 1
-                    bar.update(len(batch))
+            starts = range(0, len(todo), size)
+
+            def finished(number: int, batch: list[Done]) -> None:
+                for k, result in enumerate(batch):
+                    done[todo[starts[number] + k]] = result
+                bar.update(len(batch))
+
+            share(_chunk, [[job_list[i] for i in todo[at:at + size]] for at in starts], workers, finished)
         bar.close()
         return [d for d in done if d is not None]
     finally:

@@ -9,8 +9,13 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import multiprocessing
+import pickle
+import queue
 import signal
+import traceback
+from collections.abc import Callable, Sequence
 from multiprocessing.pool import Pool
+from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 
@@ -26,3 +31,79 @@ def _die_with_parent() -> None:
 def pool(workers: int) -> Pool:
     """A fork-based pool whose workers inherit the parent's state and are killed when it dies."""
     return multiprocessing.get_context("fork").Pool(workers, initializer=_die_with_parent)
+
+
+def share(work: Callable[[Any], Any], items: Sequence[Any], workers: int,
+          on_done: Callable[[int, Any], None]) -> None:
+    """Run ``work(item)`` for every item on ``workers`` processes, this one among them.
+
+    ``workers - 1`` forked children and the caller each take the next item from a shared counter until none
+    is left, so the work balances itself whatever each item costs. ``on_done(index, result)`` runs here, for
+    every item. The caller renders instead of waiting on a pool: on 2 cores that is one process fewer holding
+    the catalogue. A child's exception is raised here; a child that dies without its results is an error,
+    not a hang; on any error the children are stopped.
+    """
+    context = multiprocessing.get_context("fork")
+    counter = context.Value("q", 0)
+    results: Any = context.Queue()
+
+    def take() -> int:
+        with counter.get_lock():
+            index = counter.value
+            counter.value = index + 1
+        return index
+
+    def child() -> None:
+        _die_with_parent()
+        while (index := take()) < len(items):
+            try:
+                results.put((index, True, work(items[index])))
+            except BaseException as exc:  # sent whole when it pickles (site_gen's errors do), else as text
+                try:
+                    pickle.dumps(exc)
+                except Exception:
+                    exc = RuntimeError("".join(traceback.format_exception(exc)))
+                results.put((index, False, exc))
+                break
+        results.close()
+        results.join_thread()
+
+    children = [context.Process(target=child, daemon=True, name=f"site-gen-worker-{k}") for k in range(workers - 1)]
+    for process in children:
+        process.start()
+    pending = len(items)
+
+    def receive(message: tuple[int, bool, Any]) -> None:
+        nonlocal pending
+        index, ok, payload = message
+        if not ok:
+            raise payload
+        on_done(index, payload)
+        pending -= 1
+
+    try:
+        while (index := take()) < len(items):
+            on_done(index, work(items[index]))
+            pending -= 1
+            while True:  # what the children finished meanwhile (the progress bar moves with them)
+                try:
+                    receive(results.get_nowait())
+                except queue.Empty:
+                    break
+        while pending:
+            try:
+                receive(results.get(timeout=0.2))
+            except queue.Empty:
+                if not any(process.is_alive() for process in children):
+                    try:  # all gone: what they sent is in the pipe by now
+                        receive(results.get(timeout=1.0))
+                    except queue.Empty:
+                        raise RuntimeError(f"a worker process ended without its results "
+                                           f"(exit codes {[p.exitcode for p in children]})") from None
+    finally:
+        for process in children:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        results.close()
+        results.cancel_join_thread()
