@@ -13,6 +13,7 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import stat
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,8 +136,9 @@ def collector_paused() -> Iterator[None]:
 def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path | None, use_cache: bool,
                   problems: list[Diagnostic], found: dict[str, list[Entry]]) -> Content:
     cache = ParseCache(cache_file, read=use_cache)
-    files = _discover(content_dir, root, problems)
-    cached = {file: cache.get(file) for _, file in files}
+    stats: dict[Path, os.stat_result] = {}
+    files = _discover(content_dir, root, problems, stats)
+    cached = {file: cache.get(file, stats.get(file)) for _, file in files}
     fresh = [(kind, file) for kind, file in files if cached[file] is None]
     for (_, file), outcome in zip(fresh, _load_all(fresh, root, workers, cache.enabled), strict=True):
         if isinstance(outcome, _Parsed):
@@ -227,8 +229,13 @@ def _show(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _discover(content_dir: Path, root: Path, problems: list[Diagnostic]) -> list[tuple[Kind, Path]]:
-    """Content files in sorted order; symlinks leaving the tree are reported, not followed."""
+def _discover(content_dir: Path, root: Path, problems: list[Diagnostic],
+              stats: dict[Path, os.stat_result] | None = None) -> list[tuple[Kind, Path]]:
+    """Content files in sorted order; symlinks leaving the tree are reported, not followed.
+
+    ``stats`` receives the stat of each file that is not a symlink (taken to check that, and the same as
+    following it would give), so that the parse cache need not stat it again.
+    """
     real_root = content_dir.resolve()
     found: list[tuple[Kind, Path]] = []
     for folder, dirs, files in os.walk(content_dir):
@@ -241,7 +248,11 @@ def _discover(content_dir: Path, root: Path, problems: list[Diagnostic]) -> list
                 dirs.remove(name)
         for name in sorted(files):
             file = here / name
-            if file.is_symlink() and not _inside(file.resolve(), real_root):
+            try:
+                st = os.lstat(file)
+            except OSError:  # gone since the folder was listed: reported when it is read
+                st = None
+            if st is not None and stat.S_ISLNK(st.st_mode) and not _inside(file.resolve(), real_root):
                 problems.append(Diagnostic(_show(file, root), message="symlink escapes content dir",
                                            hint="copy the file into content/ instead of linking it"))
                 continue
@@ -255,6 +266,8 @@ def _discover(content_dir: Path, root: Path, problems: list[Diagnostic]) -> list
                          "providers in content/providers/<provider>.md, pages in content/pages/<page>.md"))
                 continue
             found.append((kind, file))
+            if stats is not None and st is not None and not stat.S_ISLNK(st.st_mode):
+                stats[file] = st
     return found
 
 

@@ -71,15 +71,16 @@ class ParseCache:
     def enabled(self) -> bool:
         return self.path is not None
 
-    def get(self, file: Path) -> Any | None:
-        """The entry cached for ``file`` if its size and mtime are unchanged, else None."""
+    def get(self, file: Path, st: os.stat_result | None = None) -> Any | None:
+        """The entry cached for ``file`` if its size and mtime are unchanged, else None (``st``: its stat, when
+        the caller has just taken it)."""
         if self.path is None:
             return None
         hit = self.entries.get(str(file))
         if not hit:
             return None
         try:
-            st = os.stat(file)
+            st = st or os.stat(file)
             if hit[0] != st.st_size or hit[1] != st.st_mtime_ns:
                 return None
             return pickle.loads(hit[2])
