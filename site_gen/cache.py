@@ -52,13 +52,39 @@ def base_key(config: SiteConfig) -> str:
     return h.hexdigest()
 
 
+def _stats(folder: str, out: list[str]) -> None:
+    """``path\0size\0mtime`` of every file under ``folder``, in _files' order (os.scandir and strings: a no-op
+    rebuild stats every input, and Path objects cost more than the system calls)."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    subfolders = []
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name != "__pycache__":
+                subfolders.append(entry.path)
+        elif entry.is_dir():  # a linked folder is not followed (as os.walk; content discovery reports it)
+            continue
+        elif not entry.name.endswith(".pyc"):
+            try:
+                st = entry.stat()
+            except OSError:  # a broken link: its presence still counts
+                out.append(f"{entry.path}\0missing\n")
+                continue
+            out.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\n")
+    for path in subfolders:
+        _stats(path, out)
+
+
 def signature(config: SiteConfig) -> str:
     """Cheap fingerprint of every input by path, size and mtime (no file is read)."""
     h = hashlib.blake2b(digest_size=16)
     for folder in (CODE_DIR, DEFAULT_THEME, config.templates_dir, config.content_dir):
-        for path in _files(folder):
-            st = path.stat()
-            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        lines: list[str] = []
+        _stats(str(folder), lines)
+        h.update("".join(lines).encode())
     st = config.config_path.stat()
     h.update(f"{config.config_path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())

@@ -342,3 +342,18 @@ def test_compiled_templates_are_kept_for_the_next_build(tmp_path: Path, monkeypa
     assert compiled == ["model.md"]  # the edited template only, and its new source is what renders
     assert "Edited." in (site / "build/llms/models/gemini-2.5-pro.md").read_text()
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
+def test_links_inside_the_content_folder_do_not_trap_the_change_check(tmp_path: Path) -> None:
+    """The no-op check lists every input: a folder link back to its parent is not followed (no endless walk),
+    a broken link is no crash, and an edit beside them is still seen."""
+    site = copy_site(tmp_path / "site")
+    (site / "content/models/acme/loop").symlink_to("..", target_is_directory=True)
+    (site / "content/providers/missing-logo.svg").symlink_to("nowhere.svg")
+    assert run_cli("build", cwd=site).code == 0
+    assert "nothing changed" in run_cli("build", cwd=site).out
+    unknowns = site / "content/models/acme/unknowns.md"
+    unknowns.write_text(unknowns.read_text() + "\nLinked.\n")
+    result = run_cli("build", cwd=site)
+    assert result.code == 0 and "nothing changed" not in result.out
+    assert "Linked." in (site / "build/model/unknowns.html").read_text()
