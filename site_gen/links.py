@@ -24,7 +24,22 @@ _MD_LINK = re.compile(r"\]\((<?)([^)\s>]+)>?\)")
 
 
 def ids_of(html: str) -> set[str]:
-    return set(_ID.findall(html))
+    """The values of ``id="..."`` attributes: what ``\\sid="([^"]+)"`` finds (``_ID``), found with str.find, which
+    skips to each candidate at C speed (the expression tries every position of a 16 KB page: 5% of its
+    render)."""
+    found: set[str] = set()
+    at = html.find('id="')
+    while at != -1:
+        start = at + 4
+        end = html.find('"', start)
+        if end == -1:
+            break
+        if at and html[at - 1].isspace() and end > start:
+            found.add(html[start:end])
+            at = html.find('id="', end + 1)
+        else:  # not an id attribute (data-id="...", or empty): the expression goes on from the next character
+            at = html.find('id="', at + 1)
+    return found
 
 
 class Targets:

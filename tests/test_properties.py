@@ -127,3 +127,15 @@ def test_token_pieces_count_what_the_expression_matches(text: str) -> None:
     from site_gen import tokens
 
     assert tokens.pieces(text) == len(re.findall(r"[^\W\d_]+|\d|[^\w\s]|_", text))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from([" ", "\n", "id=", '"', "i", "d", "=", "a", "b", "-", 'id="', ' id="x"', "\u2003"]),
+                max_size=40).map("".join))
+def test_element_ids_are_what_the_expression_finds(html: str) -> None:
+    """The anchor check's id scan (str.find) finds exactly what ``\\sid="([^"]+)"`` finds, on nasty input."""
+    import re
+
+    from site_gen import links
+
+    assert links.ids_of(html) == set(re.findall(r'\sid="([^"]+)"', html))
