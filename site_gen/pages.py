@@ -86,9 +86,13 @@ def jobs(catalog: Catalog, base_key: str) -> list[Job]:
         out.append(Job("provider", entry.path, hash_of(base_key, "provider", entry.digest, own, served)))
     for entry in catalog.models:
         model = entry.data
-        shown = {model.provider} | {row.provider for row in model.availability}  # type: ignore[union-attr]
+        similar = [catalog.by_path[path] for path in catalog.similar.get(entry.path, [])]
+        # The providers it names: its own, those serving it, and those of its similar models (their rows show
+        # the provider's name).
+        shown = {model.provider} | {row.provider for row in model.availability} \
+            | {other.data.provider for other in similar}  # type: ignore[union-attr]
         deps = [catalog.providers[p].digest for p in sorted(shown) if p in catalog.providers]
-        deps += [catalog.by_path[path].digest for path in catalog.similar.get(entry.path, [])]
+        deps += [other.digest for other in similar]
         out.append(Job("model", entry.path, hash_of(base_key, "model", entry.digest, deps)))
     for entry in catalog.pages:
         out.append(Job("page", entry.path, hash_of(base_key, "page", entry.digest)))

@@ -357,3 +357,18 @@ def test_links_inside_the_content_folder_do_not_trap_the_change_check(tmp_path: 
     result = run_cli("build", cwd=site)
     assert result.code == 0 and "nothing changed" not in result.out
     assert "Linked." in (site / "build/model/unknowns.html").read_text()
+
+
+def test_a_provider_renamed_is_renamed_on_the_pages_that_list_its_models_as_similar(tmp_path: Path) -> None:
+    """A model page's similar-models table names each similar model's provider, so that provider's file is
+    part of the page's key (it was not: a renamed provider kept its old name there after a rebuild)."""
+    from benchmarks.corpus import write_site_gen
+
+    site = tmp_path / "site"
+    write_site_gen(site, 120)
+    assert run_cli("build", "-j", "1", cwd=site).code == 0
+    provider = site / "content/providers/provider07.md"
+    provider.write_text(provider.read_text().replace("Provider 07", "Provider Seven"))
+    assert run_cli("build", "-j", "1", cwd=site).code == 0
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
