@@ -236,19 +236,31 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
     try:
         bar = tqdm(total=len(job_list), desc="pages", unit="page", disable=not progress, leave=False)
         done: list[Done | None] = [None] * len(job_list)
-        todo = []
-        for i, job in enumerate(job_list):  # reuse first, here: a stat and a link per file, not worth a worker
-            done[i] = _reuse_job(job)
-            if done[i] is None:
-                todo.append(i)
-            else:
-                bar.update()
+        records = previous.get("pages") if previous else None
+        records = records if isinstance(records, dict) else {}
+        todo, reusable, late = [], [], []
+        for i, job in enumerate(job_list):  # by key alone: whether its files are intact is checked as they are linked
+            record = records.get(_files(job)[0])
+            (reusable if isinstance(record, dict) and record.get("key") == job.key else todo).append(i)
+
+        def reuse() -> None:
+            """Link the pages whose keys match (a stat and a link per file, not worth a worker); a page whose
+            files were damaged or edited since is rendered at the end."""
+            for i in reusable:
+                done[i] = _reuse_job(job_list[i])
+                if done[i] is None:
+                    late.append(i)
+                else:
+                    bar.update()
+
         # Listing pages are the slowest on a large catalogue: on workers even when few, and first, the index (the
         # longest) before the providers, so that no worker is left with a long page at the end.
         todo.sort(key=lambda i: _ORDER.get(job_list[i].kind, 2))
         heavy = sum(1 for i in todo if job_list[i].kind in ("index", "provider"))
         if workers <= 1 or (len(todo) < 200 and not (heavy >= 2 and len(job_list) >= 2000)) \
                 or "fork" not in multiprocessing.get_all_start_methods():
+            reuse()
+            late, todo = [], todo + late
             for i in todo:
                 done[i] = _render_one(job_list[i])
                 bar.update()
@@ -261,7 +273,12 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                     done[todo[starts[number] + k]] = result
                 bar.update(len(batch))
 
-            share(_chunk, [[job_list[i] for i in todo[at:at + size]] for at in starts], workers, finished)
+            # The workers start on the pages to render while this process links the unchanged ones, then joins them.
+            share(_chunk, [[job_list[i] for i in todo[at:at + size]] for at in starts], workers, finished,
+                  first=reuse)
+        for i in late:
+            done[i] = _render_one(job_list[i])
+            bar.update()
         bar.close()
         return [d for d in done if d is not None]
     finally:

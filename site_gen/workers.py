@@ -34,14 +34,15 @@ def pool(workers: int) -> Pool:
 
 
 def share(work: Callable[[Any], Any], items: Sequence[Any], workers: int,
-          on_done: Callable[[int, Any], None]) -> None:
+          on_done: Callable[[int, Any], None], first: Callable[[], None] | None = None) -> None:
     """Run ``work(item)`` for every item on ``workers`` processes, this one among them.
 
     ``workers - 1`` forked children and the caller each take the next item from a shared counter until none
     is left, so the work balances itself whatever each item costs. ``on_done(index, result)`` runs here, for
     every item. The caller renders instead of waiting on a pool: on 2 cores that is one process fewer holding
     the catalogue. A child's exception is raised here; a child that dies without its results is an error,
-    not a hang; on any error the children are stopped.
+    not a hang; on any error the children are stopped. ``first``, if given, runs here once the children
+    have started, before this process takes items: work of its own that overlaps theirs.
     """
     context = multiprocessing.get_context("fork")
     counter = context.Value("q", 0)
@@ -82,6 +83,8 @@ def share(work: Callable[[Any], Any], items: Sequence[Any], workers: int,
         pending -= 1
 
     try:
+        if first is not None:
+            first()
         while (index := take()) < len(items):
             on_done(index, work(items[index]))
             pending -= 1

@@ -372,3 +372,25 @@ def test_a_provider_renamed_is_renamed_on_the_pages_that_list_its_models_as_simi
     assert run_cli("build", "-j", "1", cwd=site).code == 0
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
 
+
+def test_a_damaged_page_is_rendered_again_while_workers_render_the_changed_ones(tmp_path: Path) -> None:
+    """On a catalogue large enough for worker processes, this process links the unchanged pages while the
+    workers render the changed ones; a page whose key matches but whose file was edited is rendered again at
+    the end, and the tree is a clean build's."""
+    from benchmarks.corpus import write_site_gen
+
+    site = tmp_path / "site"
+    write_site_gen(site, 600)
+    assert run_cli("build", "-j", "2", cwd=site).code == 0
+    for number in ("03", "07"):  # their pages and every model they serve change
+        provider = site / f"content/providers/provider{number}.md"
+        provider.write_text(provider.read_text().replace(f"Provider {number}", f"Provider No. {number}"))
+    untouched = next(p for p in sorted((site / "build/model").glob("*.html"))
+                     if "Provider 03" not in p.read_text() and "Provider 07" not in p.read_text())
+    untouched.write_text("tampered")  # a page that shows neither: its key is unchanged
+    result = run_cli("build", "-j", "2", "-v", cwd=site)
+    assert result.code == 0, result.err
+    rendered = int(result.out.split("pages rendered: ")[1].split(",")[0])
+    assert rendered >= 200  # enough for the workers to be used
+    assert "tampered" not in untouched.read_text()
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
