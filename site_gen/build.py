@@ -105,7 +105,9 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     entries a previous build kept (site_gen.api.Summaries).
     """
     clock = clock or _Clock()
-    base = cache.base_key(config)
+    # Every page shows the site context; all of it comes from the config (in the base key) but the link to
+    # the about page, which comes from content: adding, removing or moving that page changes every page.
+    base = pages.hash_of(cache.base_key(config), "about", site.about_href or "")
     rendered = Rendered(summaries=api.Summaries(base, api_kept))
     job_list = pages.jobs(catalog, base)
     if shard:

@@ -394,3 +394,19 @@ def test_a_damaged_page_is_rendered_again_while_workers_render_the_changed_ones(
     assert rendered >= 200  # enough for the workers to be used
     assert "tampered" not in untouched.read_text()
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
+def test_adding_or_removing_the_about_page_changes_every_page_footer(tmp_path: Path) -> None:
+    """With a copyright line, every page's footer links to the about page: whether that page exists (and
+    where) is part of every page's key, not only of the about page's own."""
+    site = copy_site(tmp_path / "site")
+    about = site / "content/pages/about.md"
+    text = about.read_text()
+    assert run_cli("build", cwd=site).code == 0
+    about.unlink()
+    assert run_cli("build", cwd=site).code == 0
+    assert "About the data" not in (site / "build/model/gemini-2.5-pro.html").read_text()
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
+    about.write_text(text)
+    assert run_cli("build", cwd=site).code == 0
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
