@@ -96,7 +96,9 @@ def jobs(catalog: Catalog, base_key: str) -> list[Job]:
         out.append(Job("model", entry.path, hash_of(base_key, "model", entry.digest, deps)))
     for entry in catalog.pages:
         out.append(Job("page", entry.path, hash_of(base_key, "page", entry.digest)))
-    everything = [e.digest for e in [*catalog.models, *catalog.providers.values()]]
+    # The index lists every model and provider, and shows the catalogue's data date: the newest of every file,
+    # static pages included.
+    everything = [e.digest for e in [*catalog.models, *catalog.providers.values(), *catalog.pages]]
     out.append(Job("index", "index", hash_of(base_key, "index", everything)))
     return out
 

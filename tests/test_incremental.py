@@ -410,3 +410,14 @@ def test_adding_or_removing_the_about_page_changes_every_page_footer(tmp_path: P
     about.write_text(text)
     assert run_cli("build", cwd=site).code == 0
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
+def test_a_newer_static_page_moves_the_catalogues_data_date_on_the_index(tmp_path: Path) -> None:
+    """The index shows the catalogue's data date, the newest of all its files, static pages included."""
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    about = site / "content/pages/about.md"
+    about.write_text(about.read_text().replace("data_updated: 2026-01-15", "data_updated: 2026-09-30"))
+    assert run_cli("build", cwd=site).code == 0
+    assert "2026-09-30" in (site / "build/llms/index.md").read_text()
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
