@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import ROOT, copy_site, run_cli, snapshot
 
 
@@ -421,3 +423,41 @@ def test_a_newer_static_page_moves_the_catalogues_data_date_on_the_index(tmp_pat
     assert run_cli("build", cwd=site).code == 0
     assert "2026-09-30" in (site / "build/llms/index.md").read_text()
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
+@pytest.mark.slow
+def test_edits_of_every_kind_on_a_larger_catalogue_match_clean_builds(tmp_path: Path) -> None:
+    """Pages show facts of other files (similar models, providers serving a model, listings, dates), so each
+    kind of edit is checked against a clean build, on a catalogue large enough for similar-model tables and
+    shared providers: a fact a page shows but its key misses shows up here as a stale page."""
+    from benchmarks.corpus import write_site_gen
+
+    site = tmp_path / "site"
+    write_site_gen(site, 150)
+    (site / "content/pages").mkdir()
+    (site / "content/pages/about.md").write_text(
+        "---\nid: about\ntitle: About\ndata_updated: 2026-01-01\n---\nAbout.\n")
+    (site / "mkdocs.yml").write_text((site / "mkdocs.yml").read_text() + "copyright: Made up.\n")
+    models = site / "content/models"
+
+    def edit(path: Path, old: str, new: str) -> None:
+        text = path.read_text()
+        assert old in text, (path, old)
+        path.write_text(text.replace(old, new, 1))
+
+    steps = [
+        lambda: edit(models / "provider05/m000005.md", "title: Model 5", "title: Model Five"),
+        lambda: edit(models / "provider06/m000006.md", "\n  input: ", "\n  input: 1"),
+        lambda: edit(models / "provider07/m000007.md", "context_window: ", "context_window: 2"),
+        lambda: edit(models / "provider08/m000008.md", "release_date: 2025-", "release_date: 2024-"),
+        lambda: edit(site / "content/providers/provider09.md", "Provider 09", "Provider Nine"),
+        lambda: (models / "provider10/m000010.md").unlink(),
+        lambda: edit(site / "content/pages/about.md", "2026-01-01", "2026-12-31"),
+        lambda: (site / "content/pages/about.md").unlink(),
+    ]
+    assert run_cli("build", "-j", "2", cwd=site).code == 0
+    for number, step in enumerate(steps):
+        step()
+        result = run_cli("build", "-j", "2", cwd=site)
+        assert result.code == 0, (number, result.err)
+        assert snapshot(site / "build") == clean_twin(site, tmp_path), number
