@@ -3,11 +3,14 @@
 Rendering a page is a pure function of its page context and the templates,
 so pages can be rendered in any order, by any worker, and skipped when
 nothing they show changed.  Each page has a key: a hash of the templates,
-the config, the code, and the bytes of every content file the page shows
-(its own, its provider's, the providers it lists, the models a provider
-page lists).  A page whose key matches the previous build's, and whose
-previous output files are untouched, is hard-linked from the previous build
-into the new staging folder: not rendered, not rewritten.
+the config, the code, the about page's link (in every footer), and the bytes
+of every content file the page shows (its own, its provider's, the providers
+it lists, its similar models and their providers, the models a provider page
+lists; for the index, every file).  A page whose key matches the previous
+build's, and whose previous output files are untouched, is hard-linked from
+the previous build into the new staging folder: not rendered, not rewritten
+(tests/test_incremental.py compares rebuilds after each kind of edit with
+clean builds).
 
 Workers are forked after the catalogue is loaded, so each inherits it (and
 compiles the templates once), and the building process renders beside them
