@@ -13,6 +13,7 @@ This module imports no third-party code, so the no-op check stays cheap.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -48,8 +49,17 @@ def base_key(config: SiteConfig) -> str:
     for path in [*_files(CODE_DIR), *_files(DEFAULT_THEME), *_files(config.templates_dir), config.config_path]:
         h.update(path.as_posix().encode())
         h.update(path.read_bytes())
+    h.update(_resolved(config))
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     return h.hexdigest()
+
+
+def _resolved(config: SiteConfig) -> bytes:
+    """The configuration as loaded: values taken from the environment (``!ENV``) are not in mkdocs.yml's
+    bytes, and the same file with another SITE_URL is another site. Folders are left out: their files are
+    keyed by content, and the same project reached by another path is the same site."""
+    values = {k: v for k, v in dataclasses.asdict(config).items() if not isinstance(v, Path)}
+    return repr(sorted(values.items())).encode()
 
 
 def _stats(folder: str, out: list[str]) -> None:
@@ -87,6 +97,7 @@ def signature(config: SiteConfig) -> str:
         h.update("".join(lines).encode())
     st = config.config_path.stat()
     h.update(f"{config.config_path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    h.update(_resolved(config))
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     return h.hexdigest()
 

@@ -461,3 +461,20 @@ def test_edits_of_every_kind_on_a_larger_catalogue_match_clean_builds(tmp_path: 
         result = run_cli("build", "-j", "2", cwd=site)
         assert result.code == 0, (number, result.err)
         assert snapshot(site / "build") == clean_twin(site, tmp_path), number
+
+
+def test_a_config_value_from_the_environment_is_part_of_every_key(tmp_path: Path) -> None:
+    """`site_url: !ENV [SITE_URL, ...]` (the README's own example): the same mkdocs.yml with another value in
+    the environment is another site, so neither the no-op check nor any page may be reused from the last."""
+    site = copy_site(tmp_path / "site")
+    config = site / "mkdocs.yml"
+    config.write_text(config.read_text().replace("site_url: https://fixture.example.org/",
+                                                 'site_url: !ENV [SITE_URL, "https://fixture.example.org/"]'))
+    assert run_cli("build", cwd=site, env={"SITE_URL": "https://a.example.org/"}).code == 0
+    result = run_cli("build", cwd=site, env={"SITE_URL": "https://b.example.org/"})
+    assert result.code == 0 and "nothing changed" not in result.out
+    twin = tmp_path / "twin"
+    shutil.copytree(site, twin, ignore=shutil.ignore_patterns("build", ".site-gen-cache"))
+    assert run_cli("build", "--clean", cwd=twin, env={"SITE_URL": "https://b.example.org/"}).code == 0
+    assert snapshot(site / "build") == snapshot(twin / "build")
+    assert "https://a.example.org/" not in (site / "build/model/gemini-2.5-pro.html").read_text()
