@@ -14,9 +14,11 @@ This module imports no third-party code, so the no-op check stays cheap.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,12 +56,33 @@ def base_key(config: SiteConfig) -> str:
     return h.hexdigest()
 
 
+RENDERING_DISTRIBUTIONS = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "markdown-it-pyrs", "pyyaml",
+                           "pydantic", "pydantic-core")
+"""The libraries whose code shapes the output: upgrading one (a markdown-it-py release that renders a construct
+differently, say) must not leave pages made by the old one in place."""
+
+
+@functools.cache
+def dependency_versions() -> str:
+    """Python's version and the installed version of each rendering library (~10 ms, once per process)."""
+    from importlib import metadata
+
+    found = [sys.version]
+    for name in RENDERING_DISTRIBUTIONS:
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} absent")
+    return "\n".join(found)
+
+
 def _resolved(config: SiteConfig) -> bytes:
-    """The configuration as loaded: values taken from the environment (``!ENV``) are not in mkdocs.yml's
-    bytes, and the same file with another SITE_URL is another site. Folders are left out: their files are
-    keyed by content, and the same project reached by another path is the same site."""
+    """The configuration as loaded, and the libraries that render it: values taken from the environment
+    (``!ENV``) are not in mkdocs.yml's bytes, and the same file with another SITE_URL is another site.
+    Folders are left out: their files are keyed by content, and the same project reached by another path
+    is the same site."""
     values = {k: v for k, v in dataclasses.asdict(config).items() if not isinstance(v, Path)}
-    return repr(sorted(values.items())).encode()
+    return (repr(sorted(values.items())) + "\n" + dependency_versions()).encode()
 
 
 def _stats(folder: str, out: list[str]) -> None:

@@ -478,3 +478,17 @@ def test_a_config_value_from_the_environment_is_part_of_every_key(tmp_path: Path
     assert run_cli("build", "--clean", cwd=twin, env={"SITE_URL": "https://b.example.org/"}).code == 0
     assert snapshot(site / "build") == snapshot(twin / "build")
     assert "https://a.example.org/" not in (site / "build/model/gemini-2.5-pro.html").read_text()
+
+
+def test_an_upgraded_rendering_library_rebuilds_every_page(tmp_path: Path, monkeypatch) -> None:
+    """A new markdown-it-py (or Jinja, pydantic, PyYAML...) may render the same input differently: the
+    no-op check and every key carry the installed versions, so no page made by the old one is kept."""
+    from site_gen import cache
+
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    assert "nothing changed" in run_cli("build", cwd=site).out
+    upgraded = cache.dependency_versions().replace("markdown-it-py==", "markdown-it-py==99.")
+    monkeypatch.setattr(cache, "dependency_versions", lambda: upgraded)
+    result = run_cli("build", cwd=site)
+    assert "nothing changed" not in result.out and "reused unchanged: 0" in result.out
