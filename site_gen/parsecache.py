@@ -24,10 +24,14 @@ CODE_DIR = Path(__file__).resolve().parent
 
 @functools.cache
 def code_key() -> str:
-    """A hash of site_gen's sources: a cache made by other code is never read."""
+    """A hash of site_gen's sources and of the libraries' versions (a PyYAML or pydantic release may parse or
+    validate differently): a cache made by other code is never read."""
+    from .cache import dependency_versions
+
     h = hashlib.blake2b(digest_size=16)
     for path in sorted(CODE_DIR.rglob("*.py")):
         h.update(path.read_bytes())
+    h.update(dependency_versions().encode())
     return h.hexdigest()
 
 
