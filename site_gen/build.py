@@ -122,7 +122,10 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
         rendered.links[job.path] = done.links
     if shard:
         return rendered
-    rendered.sitewide_key = pages.content_key(base, catalog)
+    # Logos are files of their own beside the providers' markdown: a replaced one is a change of its own.
+    logos = [pages.file_hash(_logo(config, e.path, e.data.logo)) for e in catalog.providers.values()
+             if isinstance(e.data, Provider) and e.data.logo]
+    rendered.sitewide_key = pages.hash_of(pages.content_key(base, catalog), logos)
     before = set(out.files)
     if not _reuse_sitewide(out, previous, rendered):
         keyed = _Keyed(out, previous, rendered)

@@ -501,3 +501,18 @@ def test_an_upgraded_rendering_library_rebuilds_every_page(tmp_path: Path, monke
         assert parsecache.code_key() != before
     finally:
         parsecache.code_key.cache_clear()
+
+
+def test_a_replaced_logo_is_published(tmp_path: Path) -> None:
+    """A provider's logo is a file of its own beside the provider's markdown: replacing it (same name) is an
+    input change even though no markdown file changed."""
+    site = copy_site(tmp_path / "site")
+    acme = site / "content/providers/acme.md"
+    acme.write_text(acme.read_text().replace("name: ACME AI\n", "name: ACME AI\nlogo: acme.svg\n"))
+    logo = site / "content/providers/acme.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>\n')
+    assert run_cli("build", cwd=site).code == 0
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2"><circle r="1"/></svg>\n')
+    assert run_cli("build", cwd=site).code == 0
+    assert "circle" in (site / "build/logos/acme.svg").read_text()
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
