@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,22 +36,36 @@ def cache_file(config: SiteConfig, output: Path) -> Path:
     return config.root / ".site-gen-cache" / f"{name}.json"
 
 
-def _files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    out = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        out += [Path(dirpath) / f for f in sorted(filenames) if not f.endswith(".pyc")]
-    return out
+def _inputs(folder: str) -> Iterator[os.DirEntry[str]]:
+    """Every file under ``folder``, files before subfolders, each level sorted by name; ``__pycache__`` and
+    ``.pyc`` files left out, and a linked folder not followed (content discovery reports one that escapes).
+    os.scandir with strings: a no-op rebuild stats every input, and Path objects cost more than the system
+    calls."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    subfolders = []
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name != "__pycache__":
+                subfolders.append(entry.path)
+        elif not entry.is_dir() and not entry.name.endswith(".pyc"):
+            yield entry
+    for path in subfolders:
+        yield from _inputs(path)
 
 
 def base_key(config: SiteConfig) -> str:
     """Hash of everything every page depends on: code, templates and configuration."""
     h = hashlib.blake2b(digest_size=16)
-    for path in [*_files(CODE_DIR), *_files(DEFAULT_THEME), *_files(config.templates_dir), config.config_path]:
-        h.update(path.as_posix().encode())
-        h.update(path.read_bytes())
+    for folder in (CODE_DIR, DEFAULT_THEME, config.templates_dir):
+        for entry in _inputs(str(folder)):
+            h.update(entry.path.encode())
+            h.update(Path(entry.path).read_bytes())
+    h.update(config.config_path.as_posix().encode())
+    h.update(config.config_path.read_bytes())
     h.update(_resolved(config))
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     return h.hexdigest()
@@ -85,38 +100,18 @@ def _resolved(config: SiteConfig) -> bytes:
     return (repr(sorted(values.items())) + "\n" + dependency_versions()).encode()
 
 
-def _stats(folder: str, out: list[str]) -> None:
-    """``path\0size\0mtime`` of every file under ``folder``, in _files' order (os.scandir and strings: a no-op
-    rebuild stats every input, and Path objects cost more than the system calls)."""
-    try:
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    subfolders = []
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            if entry.name != "__pycache__":
-                subfolders.append(entry.path)
-        elif entry.is_dir():  # a linked folder is not followed (as os.walk; content discovery reports it)
-            continue
-        elif not entry.name.endswith(".pyc"):
-            try:
-                st = entry.stat()
-            except OSError:  # a broken link: its presence still counts
-                out.append(f"{entry.path}\0missing\n")
-                continue
-            out.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\n")
-    for path in subfolders:
-        _stats(path, out)
-
-
 def signature(config: SiteConfig) -> str:
     """Cheap fingerprint of every input by path, size and mtime (no file is read)."""
     h = hashlib.blake2b(digest_size=16)
     for folder in (CODE_DIR, DEFAULT_THEME, config.templates_dir, config.content_dir):
-        lines: list[str] = []
-        _stats(str(folder), lines)
+        lines = []
+        for entry in _inputs(str(folder)):
+            try:
+                st = entry.stat()
+            except OSError:  # a broken link: its presence still counts
+                lines.append(f"{entry.path}\0missing\n")
+                continue
+            lines.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\n")
         h.update("".join(lines).encode())
     st = config.config_path.stat()
     h.update(f"{config.config_path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
