@@ -157,18 +157,12 @@ def _files(job: Job) -> tuple[str, ...]:
     return urls.html_file, urls.markdown_file
 
 
-def _reuse_job(job: Job) -> Done | None:
-    return _reuse(_STATE["previous"], _files(job), job.key, _STATE["staging"])
-
-
-def _reuse(previous: dict[str, Any] | None, files: tuple[str, ...], key: str, staging: Path) -> Done | None:
-    """Hard-link the previous build's files when the key matches and the files are untouched."""
-    if not previous:
+def _reuse(record: dict[str, Any], files: tuple[str, ...], key: str, staging: Path, previous_dir: str) -> Done | None:
+    """Hard-link the previous build's files of a page whose key matched (``record``, its page record) when they
+    are the files it has now and untouched since."""
+    if record.get("files") != list(files):
         return None
-    record = previous["pages"].get(files[0])
-    if not record or record["key"] != key or record["files"] != list(files):
-        return None
-    source_dir, target_dir = record.get("dir") or previous["dir"], str(staging)
+    source_dir, target_dir = record.get("dir") or previous_dir, str(staging)
     hashes = record.get("hashes")
     stats: list[tuple[int, int]] = []
     for k, name in enumerate(files):
@@ -243,16 +237,23 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
         done: list[Done | None] = [None] * len(job_list)
         records = previous.get("pages") if previous else None
         records = records if isinstance(records, dict) else {}
-        todo, reusable, late = [], [], []
+        previous_dir = str(previous.get("dir") or "") if previous else ""
+        todo: list[int] = []
+        reusable: list[tuple[int, tuple[str, ...], dict[str, Any]]] = []
+        late: list[int] = []
         for i, job in enumerate(job_list):  # by key alone: whether its files are intact is checked as they are linked
-            record = records.get(_files(job)[0])
-            (reusable if isinstance(record, dict) and record.get("key") == job.key else todo).append(i)
+            files = _files(job)
+            record = records.get(files[0])
+            if isinstance(record, dict) and record.get("key") == job.key:
+                reusable.append((i, files, record))
+            else:
+                todo.append(i)
 
         def reuse() -> None:
             """Link the pages whose keys match (a stat and a link per file, not worth a worker); a page whose
             files were damaged or edited since is rendered at the end."""
-            for i in reusable:
-                done[i] = _reuse_job(job_list[i])
+            for i, files, record in reusable:
+                done[i] = _reuse(record, files, job_list[i].key, staging, previous_dir)
                 if done[i] is None:
                     late.append(i)
                 else:
@@ -265,7 +266,6 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
         if workers <= 1 or (len(todo) < 200 and not (heavy >= 2 and len(job_list) >= 2000)) \
                 or "fork" not in multiprocessing.get_all_start_methods():
             reuse()
-            late, todo = [], todo + late
             for i in todo:
                 done[i] = _render_one(job_list[i])
                 bar.update()
