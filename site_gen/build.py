@@ -13,7 +13,7 @@ import gzip
 import os
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -105,9 +105,10 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     entries a previous build kept (site_gen.api.Summaries).
     """
     clock = clock or _Clock()
-    # Every page shows the site context; all of it comes from the config (in the base key) but the link to
-    # the about page, which comes from content: adding, removing or moving that page changes every page.
-    base = pages.hash_of(cache.base_key(config), "about", site.about_href or "")
+    # Every page shows the site context. Most of it comes from the config (in the base key), but not all (the
+    # about page's link comes from content): it is part of every key, except its build stamp, which
+    # SOURCE_DATE_EPOCH fixes (in the base key) and which otherwise is each page's own render time.
+    base = pages.hash_of(cache.base_key(config), "site", repr(replace(site, generated_at="")))
     rendered = Rendered(summaries=api.Summaries(base, api_kept))
     job_list = pages.jobs(catalog, base)
     if shard:
@@ -123,15 +124,15 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     if shard:
         return rendered
     # Logos are files of their own beside the providers' markdown: a replaced one is a change of its own.
-    logos = [pages.file_hash(_logo(config, e.path, e.data.logo)) for e in catalog.providers.values()
-             if isinstance(e.data, Provider) and e.data.logo]
-    rendered.sitewide_key = pages.hash_of(pages.content_key(base, catalog), logos)
+    logos = _logos(config, catalog)
+    rendered.sitewide_key = pages.hash_of(pages.content_key(base, catalog),
+                                          [f"{path}\0{pages.file_hash(data)}" for path, data in logos.items()])
     before = set(out.files)
     if not _reuse_sitewide(out, previous, rendered):
         keyed = _Keyed(out, previous, rendered)
         counted = {done.files[1]: done.pieces for done in rendered.pages}
         page_keys = {job.path: job.key for job in job_list}
-        _write_sitewide(config, catalog, site, out, keyed, counted, page_keys, base, rendered.summaries)
+        _write_sitewide(config, catalog, site, out, keyed, counted, page_keys, base, rendered.summaries, logos)
         rendered.llms_report = sorted(keyed.report)
     rendered.sitewide_files = sorted(set(out.files) - before)
     clock.lap("site-wide files")
@@ -208,7 +209,7 @@ def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered
 
 def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, keyed: _Keyed,
                     counted: dict[str, int], page_keys: dict[str, str], base: str,
-                    summaries: api.Summaries) -> None:
+                    summaries: api.Summaries, logos: dict[str, bytes]) -> None:
     """Write the site-wide files: the llms files by keys of their own (not even computed when their inputs are
     unchanged), the rest computed and, when their bytes are unchanged, kept from the previous build."""
     renderer = Renderer(config.templates_dir, config.root)
@@ -217,10 +218,8 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
         keyed.put(path, data)
         if path == "assets/favicon.ico":  # browsers ask for /favicon.ico on pages without a <link rel=icon>
             keyed.put("favicon.ico", data)
-    for entry in catalog.providers.values():
-        provider = entry.data
-        if isinstance(provider, Provider) and provider.logo:
-            keyed.put(logo_path(provider).lstrip("/"), _logo(config, entry.path, provider.logo))
+    for path, data in logos.items():
+        keyed.put(path, data)
     root = sitewide.root_llms(config, catalog)
     keyed.write_llms("llms.txt", root)
     keyed.write_llms(".well-known/llms.txt", root)
@@ -254,6 +253,12 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
         keyed.put(path, text)
     keyed.put("_headers", hostconfig.headers(config, catalog))
     keyed.put("nginx-site-gen.conf", hostconfig.nginx(config))
+
+
+def _logos(config: SiteConfig, catalog: Catalog) -> dict[str, bytes]:
+    """Each provider's logo by its site path (read once: its bytes key the site-wide files and are written)."""
+    return {logo_path(e.data).lstrip("/"): _logo(config, e.path, e.data.logo) for e in catalog.providers.values()
+            if isinstance(e.data, Provider) and e.data.logo}
 
 
 def _logo(config: SiteConfig, source_file: str, name: str) -> bytes:
