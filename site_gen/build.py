@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import api, cache, hostconfig, links, markdown, pages, render, similar, sitewide
+from . import api, cache, hostconfig, links, markdown, pages, render, similar, sitewide, writer
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
 from .content import Content, collector_paused, load_content
@@ -309,6 +309,8 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     output = output or config.output_dir
     if shard:
         incremental = False  # a shard renders its whole slice; the merge is where pages are reused
+    if write:
+        writer.recover(output)  # before the previous build is looked at (the CLI has done it already)
     if probe is None or probe.output != output:
         probe = cache.probe(config, output) if write and incremental and not merge else None
     signature = probe.signature if probe else cache.signature(config)

@@ -2,17 +2,24 @@
 
 A failed or killed build leaves the published folder exactly as it was:
 everything is written to ``<output>.tmp-<token>`` beside it, and only a
-complete build replaces ``<output>`` (two renames).  Leftover staging folders
-of killed builds are removed by the next build.  The writer refuses an
+complete build replaces ``<output>``, by one atomic exchange of the two
+folders (Linux's renameat2 RENAME_EXCHANGE), so that a reader never finds the
+folder missing.  Where the exchange is not available (another system, an old
+kernel, a file system without it), two renames do it, and a build killed
+between them leaves ``<output>.old-<token>``, which the next build puts back
+before anything else.  Leftover staging folders of killed builds are removed
+by the next build.  The writer refuses an
 output folder that would hold or overwrite the project itself, and never
 deletes a folder it did not create (it carries a marker file).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
 import shutil
+import sys
 from pathlib import Path
 
 from .errors import Diagnostic, OutputError
@@ -117,17 +124,54 @@ class StagedOutput:
         return sorted(self._written.values())
 
     def commit(self) -> None:
+        if self.output.is_dir() and not self.output.is_symlink() and exchange(self.staging, self.output):
+            shutil.rmtree(self.staging, ignore_errors=True)  # now the previous build
+            return
         old = self.output.with_name(f"{self.output.name}.old-{secrets.token_hex(4)}")
         had_old = self.output.exists()
         if had_old:
             os.replace(self.output, old)
-        os.replace(self.staging, self.output)
+        os.replace(self.staging, self.output)  # a build killed just before this leaves `old`: see clean_stale
         if had_old:
             shutil.rmtree(old, ignore_errors=True)
 
 
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (renameat2 with RENAME_EXCHANGE); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # a C library without renameat2 (glibc before 2.28, some others)
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    # Any failure (ENOSYS, EINVAL: a kernel or file system without it) leaves both folders as they were; the
+    # two renames then run, and report a real problem (permissions, another device) as they always did.
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+
+def recover(output: Path) -> None:
+    """Put back a published folder that a build killed between its two renames left as ``<output>.old-*``.
+
+    Called before anything looks at the output folder (the no-op check, the previous build's manifest)."""
+    parent = output.parent
+    if output.exists() or output.is_symlink() or not parent.is_dir():
+        return
+    olds = [c for c in parent.iterdir() if c.name.startswith(f"{output.name}.old-") and c.is_dir()
+            and not c.is_symlink() and (c / MARKER).exists()]
+    if olds:  # only one build at a time is between its two renames; the newest if several were ever left
+        os.replace(max(olds, key=lambda c: c.stat().st_mtime_ns), output)
+
+
 def clean_stale(output: Path) -> None:
-    """Remove staging and old folders left by killed builds (only ones carrying our marker)."""
+    """Remove staging and old folders left by killed builds (only ones carrying our marker), after putting
+    back a published folder that one of them left renamed."""
+    recover(output)
     parent = output.parent
     if not parent.is_dir():
         return

@@ -131,3 +131,71 @@ def test_sigkill_half_way_then_rebuild(tmp_path: Path) -> None:
     assert run_cli("build", "-q", cwd=site).code == 0
     assert leftovers(site) == []  # ...and the next build cleans it up
     assert (site / "build/model/gpt-4.1-mini.html").is_file()
+
+
+def _edit_title(site: Path) -> None:
+    path = site / "content/models/acme/unknowns.md"
+    path.write_text(path.read_text().replace("\ntitle: ", "\ntitle: Renamed ", 1))
+
+
+def test_publish_exchanges_the_folders_in_one_step(built_site: tuple[Path, dict],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Linux the new tree takes the old one's place in one system call: no moment without the folder."""
+    site, before = built_site
+    calls: list[tuple[str, str]] = []
+    real = writer.exchange
+
+    def spy(a: Path, b: Path) -> bool:
+        calls.append((a.name, b.name))
+        swapped = real(a, b)
+        assert swapped, "renameat2(RENAME_EXCHANGE) failed on this Linux file system"
+        assert (b / "model/unknowns.html").is_file() and (a / writer.MARKER).is_file()  # both trees whole
+        return swapped
+
+    monkeypatch.setattr(writer, "exchange", spy)
+    _edit_title(site)
+    assert run_cli("build", cwd=site).code == 0
+    assert [b for _, b in calls] == ["build"] and calls[0][0].startswith("build.tmp-")
+    assert "Renamed" in (site / "build/model/unknowns.html").read_text()
+    assert snapshot(site / "build") != before
+    assert leftovers(site) == []
+
+
+def test_publish_without_the_exchange_uses_two_renames(built_site: tuple[Path, dict],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    site, _ = built_site
+    monkeypatch.setattr(writer, "exchange", lambda a, b: False)  # another system, or a file system without it
+    _edit_title(site)
+    assert run_cli("build", cwd=site).code == 0
+    assert "Renamed" in (site / "build/model/unknowns.html").read_text()
+    assert leftovers(site) == []
+
+
+def test_a_build_killed_between_its_two_renames_loses_nothing(built_site: tuple[Path, dict],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The published tree was renamed aside and the new one not yet put in place: the next command puts the
+    published tree back before anything else (before it was deleted as a leftover, and the site was gone)."""
+    site, before = built_site
+    monkeypatch.setattr(writer, "exchange", lambda a, b: False)
+    real_replace = os.replace
+
+    def killed(src: object, dst: object) -> None:
+        if ".tmp-" in str(src):
+            raise KeyboardInterrupt  # stands for SIGKILL between the two renames
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", killed)
+    _edit_title(site)
+    with pytest.raises(KeyboardInterrupt):
+        run_cli("build", cwd=site)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert not (site / "build").exists()
+    assert [name.split("-")[0] for name in leftovers(site)] == ["build.old"]
+    # A failing build still puts the published tree back, as it was, before reporting its errors.
+    (site / "content/models/acme/broken.md").write_text("---\nid: [\n---\n")
+    assert run_cli("build", cwd=site).code == 1
+    assert snapshot(site / "build") == before
+    (site / "content/models/acme/broken.md").unlink()
+    assert run_cli("build", cwd=site).code == 0
+    assert "Renamed" in (site / "build/model/unknowns.html").read_text()
+    assert leftovers(site) == []
