@@ -313,11 +313,13 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         writer.recover(output)  # before the previous build is looked at (the CLI has done it already)
     if probe is None or probe.output != output:
         probe = cache.probe(config, output) if write and incremental and not merge else None
-    signature = probe.signature if probe else cache.signature(config)
+    now = probe.clock if probe else cache.clock(config) if write else None
+    signature = probe.signature if probe else cache.signature(config, now)
     workers = jobs or os.cpu_count() or 1
     parse_cache = config.root / ".site-gen-cache" / "content.pickle" if write else None
     with collector_paused():  # frozen before the collector runs again: its first pass would find nothing
-        content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental)
+        content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental,
+                               now=now)
         gc.freeze()  # the content lives as long as the build: the collector need not scan it again, nor touch
     clock.lap("load content")  # the memory pages that forked workers share with this process
     catalog = build_catalog(config, content)

@@ -100,9 +100,31 @@ def _resolved(config: SiteConfig) -> bytes:
     return (repr(sorted(values.items())) + "\n" + dependency_versions()).encode()
 
 
-def signature(config: SiteConfig) -> str:
-    """Cheap fingerprint of every input by path, size and mtime (no file is read)."""
+def clock(config: SiteConfig) -> int | None:
+    """The file system's time now, as it stamps files (its own granularity: 1 s, 2 s, a kernel tick), read from
+    a file touched in the build cache; None when the cache folder cannot be written.
+
+    Taken before any input is looked at.  An input whose mtime is not older than this may be written again
+    within the same tick, after it was read, and keep the same size and mtime ("racy" files, as git calls
+    them): its size and mtime prove nothing to the next build, which reads it again (see ``signature`` and
+    site_gen.parsecache)."""
+    path = config.root / ".site-gen-cache" / "clock"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+        os.utime(path)
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def signature(config: SiteConfig, now: int | None = None) -> str:
+    """Cheap fingerprint of every input by path, size and mtime (no file is read).
+
+    "" when an input's mtime is not older than ``now`` (``clock``): its stat cannot tell a later edit within
+    the same tick, so the next build must not take the inputs for unchanged.  "" never matches."""
     h = hashlib.blake2b(digest_size=16)
+    newest = 0
     for folder in (CODE_DIR, DEFAULT_THEME, config.templates_dir, config.content_dir):
         lines = []
         for entry in _inputs(str(folder)):
@@ -112,8 +134,12 @@ def signature(config: SiteConfig) -> str:
                 lines.append(f"{entry.path}\0missing\n")
                 continue
             lines.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\n")
+            newest = max(newest, st.st_mtime_ns)
         h.update("".join(lines).encode())
     st = config.config_path.stat()
+    newest = max(newest, st.st_mtime_ns)
+    if now is not None and newest >= now:
+        return ""
     h.update(f"{config.config_path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     h.update(_resolved(config))
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
@@ -160,16 +186,20 @@ class Probe:
 
     output: Path
     signature: str
+    """"" when some input is too recent for its stat to be trusted (see ``signature``)."""
     manifest: dict[str, Any] | None
+    clock: int | None = None
+    """The file system's time before any input was looked at (``clock``)."""
 
     def nothing_to_do(self) -> bool:
         """Same inputs as last time, and the output untouched."""
-        return bool(self.manifest) and self.manifest.get("signature") == self.signature \
+        return bool(self.manifest) and bool(self.signature) and self.manifest.get("signature") == self.signature \
             and untouched(self.manifest, self.output)  # type: ignore[arg-type]
 
 
 def probe(config: SiteConfig, output: Path) -> Probe:
-    return Probe(output, signature(config), load(config, output) if output.is_dir() else None)
+    now = clock(config)
+    return Probe(output, signature(config, now), load(config, output) if output.is_dir() else None, now)
 
 
 SHARD_FILE = ".site-gen-shard.json"

@@ -106,10 +106,11 @@ class Content:
 
 
 def load_content(content_dir: Path, root: Path, workers: int = 1, cache_file: Path | None = None,
-                 use_cache: bool = True) -> Content:
+                 use_cache: bool = True, now: int | None = None) -> Content:
     """Parse and validate every content file (on ``workers`` processes). Raises ContentError with all problems.
 
-    With ``cache_file``, files unchanged since the last load (by size and mtime) are not parsed again.
+    With ``cache_file``, files unchanged since the last load (by size and mtime) are not parsed again; ``now``
+    (site_gen.cache.clock) tells the files too recent for their size and mtime to prove that.
     """
     problems: list[Diagnostic] = []
     found: dict[str, list[Entry]] = {"model": [], "provider": [], "page": []}
@@ -117,7 +118,7 @@ def load_content(content_dir: Path, root: Path, workers: int = 1, cache_file: Pa
         raise ContentError(Diagnostic(_show(content_dir, root), message="content folder not found",
                                       hint="create it, or set plugins.site_gen.content_dir in mkdocs.yml"))
     with collector_paused():
-        return _load_content(content_dir, root, workers, cache_file, use_cache, problems, found)
+        return _load_content(content_dir, root, workers, cache_file, use_cache, problems, found, now)
 
 
 @contextlib.contextmanager
@@ -134,8 +135,8 @@ def collector_paused() -> Iterator[None]:
 
 
 def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path | None, use_cache: bool,
-                  problems: list[Diagnostic], found: dict[str, list[Entry]]) -> Content:
-    cache = ParseCache(cache_file, read=use_cache)
+                  problems: list[Diagnostic], found: dict[str, list[Entry]], now: int | None = None) -> Content:
+    cache = ParseCache(cache_file, read=use_cache, now=now)
     stats: dict[Path, os.stat_result] = {}
     files = _discover(content_dir, root, problems, stats)
     cached = {file: cache.get(file, stats.get(file)) for _, file in files}

@@ -47,9 +47,11 @@ class ParseCache:
     ignored (its files are parsed again).
     """
 
-    def __init__(self, path: Path | None, read: bool = True):
-        """``read=False`` (a --clean build) parses everything but still leaves a cache for the next build."""
+    def __init__(self, path: Path | None, read: bool = True, now: int | None = None):
+        """``read=False`` (a --clean build) parses everything but still leaves a cache for the next build.
+        ``now``: the file system's time before the files were looked at (site_gen.cache.clock)."""
         self.path = path
+        self.now = now
         self.key = code_key() if path else ""
         self.entries: dict[str, tuple[int, int, Any]] = {}
         self.token = ""
@@ -92,9 +94,15 @@ class ParseCache:
             return None
 
     def put(self, file: Path, size: int, mtime: int, blob: bytes) -> None:
-        """Keep a pickled entry, with the size and mtime the file had before it was read."""
+        """Keep a pickled entry, with the size and mtime the file had before it was read.
+
+        A file whose mtime is not older than the build's start (``now``) may be written again within the same
+        tick of the file system's clock, after it was read, with the same size and mtime: its entry is kept
+        under an mtime no file has, so the next build parses it again (git's "racy clean" entries)."""
         if self.path is None:
             return
+        if self.now is not None and mtime >= self.now:
+            mtime = -1
         self.entries[str(file)] = (size, mtime, blob)
         self.changed.add(str(file))
         self.dirty = True

@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,3 +73,11 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` by relative path, with its bytes."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def written_earlier(path: Path, seconds: int = 10) -> None:
+    """Date a file just written a few seconds back, as an edit made before a build is. A build in the same tick
+    of the file system's clock as an edit cannot trust the file's stat later, so the build after it is not a
+    no-op (site_gen.cache.clock); tests that expect that no-op date their edits back."""
+    when = time.time_ns() - seconds * 10**9
+    os.utime(path, ns=(when, when))

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from time import time_ns
 
 import pytest
 
-from tests.helpers import ROOT, copy_site, run_cli, snapshot
+from tests.helpers import ROOT, copy_site, run_cli, snapshot, written_earlier
 
 
 def clean_twin(site: Path, tmp: Path) -> dict[str, bytes]:
@@ -48,6 +49,7 @@ def test_unchanged_pages_are_not_rewritten(tmp_path: Path) -> None:
     before = {p: (site / "build" / p).stat().st_ino for p in ("model/unknowns.html", "model/gemini-2.5-pro.html")}
     gemini = site / "content/models/google/gemini-2.5-pro.md"
     gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
+    written_earlier(gemini)
     result = run_cli("build", cwd=site)
     assert "pages rendered: 4, reused unchanged: 3" in result.out  # gemini, google, acme (serves it), index
     assert (site / "build/model/unknowns.html").stat().st_ino == before["model/unknowns.html"]
@@ -303,6 +305,7 @@ def test_the_manifest_holds_each_files_stat_as_published(tmp_path: Path) -> None
     gemini = site / "content/models/google/gemini-2.5-pro.md"
     for number in range(2):
         gemini.write_text(gemini.read_text() + f"\nEdit {number}.\n")
+        written_earlier(gemini, 10 - number)
         assert run_cli("build", cwd=site).code == 0
         manifest = json.loads(next((site / ".site-gen-cache").glob("*.json")).read_text())
         real = {}
@@ -516,3 +519,36 @@ def test_a_replaced_logo_is_published(tmp_path: Path) -> None:
     assert run_cli("build", cwd=site).code == 0
     assert "circle" in (site / "build/logos/acme.svg").read_text()
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
+def test_an_edit_within_one_tick_of_the_file_system_clock_is_not_missed(tmp_path: Path) -> None:
+    """A file written again within the same tick of the clock that stamps files (1 s on HFS+, 2 s on FAT, a
+    kernel tick on Linux before 6.13), after the build read it, keeps its size and mtime. Such a file's mtime
+    is not older than the build's start: the next build reads it again instead of trusting its stat.
+
+    Simulated here with an mtime in the future, which every build takes for "this tick", and os.utime to put
+    the same mtime back after an edit of the same size."""
+    import os
+    import pickle
+
+    site = copy_site(tmp_path / "site")
+    model = site / "content/models/acme/unknowns.md"
+    tick = time_ns() + 3600 * 10**9
+    os.utime(model, ns=(tick, tick))
+    assert run_cli("build", cwd=site).code == 0
+    cache = pickle.loads((site / ".site-gen-cache/content.pickle").read_bytes())
+    assert cache["entries"]["content/models/acme/unknowns.md"][1] == -1  # kept, but never matched by size and mtime
+
+    text = model.read_text()
+    model.write_text(text.replace("Model With Unknowns", "Model With Unknowns".swapcase()))
+    os.utime(model, ns=(tick, tick))
+    assert model.stat().st_size == len(text.encode())
+    result = run_cli("build", cwd=site)
+    assert result.code == 0 and "nothing changed" not in result.out
+    assert "mODEL wITH uNKNOWNS" in (site / "build/model/unknowns.html").read_text()
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+    # Once the file is older than a build's start, its stat is trusted again: the next build has nothing to do.
+    os.utime(model, ns=(tick - 7200 * 10**9,) * 2)
+    assert "nothing changed" not in run_cli("build", cwd=site).out
+    assert "nothing changed" in run_cli("build", cwd=site).out
