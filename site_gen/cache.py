@@ -63,7 +63,10 @@ def base_key(config: SiteConfig) -> str:
     for folder in (CODE_DIR, DEFAULT_THEME, config.templates_dir):
         for entry in _inputs(str(folder)):
             h.update(entry.path.encode())
-            h.update(Path(entry.path).read_bytes())
+            try:
+                h.update(Path(entry.path).read_bytes())
+            except OSError:  # a broken link or an unreadable file: what it is counts, in place of its bytes
+                h.update(b"\0unreadable\0" + repr(entry.is_symlink() and os.readlink(entry.path)).encode())
     h.update(config.config_path.as_posix().encode())
     h.update(config.config_path.read_bytes())
     h.update(_resolved(config))

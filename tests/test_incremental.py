@@ -351,10 +351,12 @@ def test_compiled_templates_are_kept_for_the_next_build(tmp_path: Path, monkeypa
 
 def test_links_inside_the_content_folder_do_not_trap_the_change_check(tmp_path: Path) -> None:
     """The no-op check lists every input: a folder link back to its parent is not followed (no endless walk),
-    a broken link is no crash, and an edit beside them is still seen."""
+    a broken link is no crash (in content/ or templates/), and an edit beside them is still seen."""
     site = copy_site(tmp_path / "site")
     (site / "content/models/acme/loop").symlink_to("..", target_is_directory=True)
     (site / "content/providers/missing-logo.svg").symlink_to("nowhere.svg")
+    (site / "templates").mkdir()
+    (site / "templates/unused.html").symlink_to("nowhere.html")
     assert run_cli("build", cwd=site).code == 0
     assert "nothing changed" in run_cli("build", cwd=site).out
     unknowns = site / "content/models/acme/unknowns.md"
