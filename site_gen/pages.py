@@ -87,15 +87,21 @@ def jobs(catalog: Catalog, base_key: str) -> list[Job]:
         own = [m.digest for m in catalog.models_of(entry.data.id)]
         served = [m.digest for m, _ in catalog.served_by(entry.data.id)]
         out.append(Job("provider", entry.path, hash_of(base_key, "provider", entry.digest, own, served)))
+    # Read once, in catalogue order: each model's key names other models' files, and looking them up through
+    # their entries, scattered over the heap, cost more than the hashing.
+    digest = {e.path: e.digest for e in catalog.models}
+    provider = {e.path: e.data.provider for e in catalog.models}  # type: ignore[union-attr]
+    provider_digest = {p: e.digest for p, e in catalog.providers.items()}
+    similar_of = catalog.similar
     for entry in catalog.models:
-        model = entry.data
-        similar = [catalog.by_path[path] for path in catalog.similar.get(entry.path, [])]
+        similar = similar_of.get(entry.path, ())
         # The providers it names: its own, those serving it, and those of its similar models (their rows show
         # the provider's name).
-        shown = {model.provider} | {row.provider for row in model.availability} \
-            | {other.data.provider for other in similar}  # type: ignore[union-attr]
-        deps = [catalog.providers[p].digest for p in sorted(shown) if p in catalog.providers]
-        deps += [other.digest for other in similar]
+        shown = {row.provider for row in entry.data.availability}  # type: ignore[union-attr]
+        shown.add(provider[entry.path])
+        shown.update(provider[path] for path in similar)
+        deps = [provider_digest[p] for p in sorted(shown) if p in provider_digest]
+        deps += [digest[path] for path in similar]
         out.append(Job("model", entry.path, hash_of(base_key, "model", entry.digest, deps)))
     for entry in catalog.pages:
         out.append(Job("page", entry.path, hash_of(base_key, "page", entry.digest)))
