@@ -98,7 +98,8 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
                 previous: dict[str, Any] | None = None, workers: int = 1, progress: bool = False,
                 clock: _Clock | None = None, shard: tuple[int, int] | None = None,
                 api_kept: dict[str, str] | None = None) -> Rendered:
-    """Write every output into the staging folder: pages on all workers, then the site-wide files.
+    """Write every output into the staging folder: pages on all workers, beside them the site-wide files of the
+    catalogue, then the llms-full files (made of the mirrors).
 
     With ``shard`` (i, n), only the pages whose place in the sorted job list is i modulo n, and no site-wide
     files: a merge build writes those, taking the pages from the shards. ``api_kept``: the API listing's
@@ -114,28 +115,39 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     if shard:
         job_list = [job for k, job in enumerate(job_list) if k % shard[1] == shard[0]]
     clock.lap("page keys")
+    keyed = _Keyed(out, previous, rendered)
+    reused = False
+
+    def catalogue_files() -> None:
+        """The site-wide files that need the catalogue alone, made while the workers render pages."""
+        nonlocal reused
+        # Logos are files of their own beside the providers' markdown: a replaced one is a change of its own.
+        logos = _logos(config, catalog)
+        rendered.sitewide_key = pages.hash_of(pages.content_key(base, catalog),
+                                              [f"{path}\0{pages.file_hash(data)}" for path, data in logos.items()])
+        reused = _reuse_sitewide(out, previous, rendered)
+        if not reused:
+            _write_sitewide(config, catalog, site, keyed, base, rendered.summaries, logos)
+
+    before = set(out.files)
     rendered.pages = pages.render_pages(config, catalog, site, out.staging, job_list, previous, workers, progress,
-                                        keep_hashes=shard is not None)
-    clock.lap("pages (rendered or reused)")
+                                        keep_hashes=shard is not None, also=None if shard else catalogue_files)
+    made = set(out.files) - before  # site-wide files only: the pages are recorded below
+    clock.lap("pages, and the site-wide files of the catalogue")
     for job, done in zip(job_list, rendered.pages, strict=True):
         out.record(done.files, sum(done.sizes))
         rendered.ids[done.files[0]] = set(done.ids)
         rendered.links[job.path] = done.links
     if shard:
         return rendered
-    # Logos are files of their own beside the providers' markdown: a replaced one is a change of its own.
-    logos = _logos(config, catalog)
-    rendered.sitewide_key = pages.hash_of(pages.content_key(base, catalog),
-                                          [f"{path}\0{pages.file_hash(data)}" for path, data in logos.items()])
     before = set(out.files)
-    if not _reuse_sitewide(out, previous, rendered):
-        keyed = _Keyed(out, previous, rendered)
+    if not reused:
         counted = {done.files[1]: done.pieces for done in rendered.pages}
         page_keys = {job.path: job.key for job in job_list}
-        _write_sitewide(config, catalog, site, out, keyed, counted, page_keys, base, rendered.summaries, logos)
+        _write_full(config, catalog, out, keyed, counted, page_keys, base)
         rendered.llms_report = sorted(keyed.report)
-    rendered.sitewide_files = sorted(set(out.files) - before)
-    clock.lap("site-wide files")
+    rendered.sitewide_files = sorted(made | (set(out.files) - before))
+    clock.lap("llms-full files (mirrors joined)")
     return rendered
 
 
@@ -207,11 +219,11 @@ def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered
     return True
 
 
-def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, keyed: _Keyed,
-                    counted: dict[str, int], page_keys: dict[str, str], base: str,
+def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, keyed: _Keyed, base: str,
                     summaries: api.Summaries, logos: dict[str, bytes]) -> None:
-    """Write the site-wide files: the llms files by keys of their own (not even computed when their inputs are
-    unchanged), the rest computed and, when their bytes are unchanged, kept from the previous build."""
+    """Write the site-wide files made from the catalogue alone: the llms lists by keys of their own (not even
+    computed when their inputs are unchanged), the rest computed and, when their bytes are unchanged, kept
+    from the previous build."""
     renderer = Renderer(config.templates_dir, config.root)
     keyed.put("404.html", renderer.render("404.html", "404", site=site, page=not_found_page()))
     for path, data in _assets(config):
@@ -224,7 +236,6 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
     keyed.write_llms("llms.txt", root)
     keyed.write_llms(".well-known/llms.txt", root)
     date = catalog.data_updated.isoformat()
-    full_paths, full_keys, full_bytes = [], [], 0
     for entry in catalog.providers.values():
         models = catalog.models_of(entry.data.id)
         if not models:
@@ -233,6 +244,25 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
         shown = [entry.digest] + [m.digest for m in models]  # the list shows these files' data, and the data date
         if not keyed.reuse(path, pages.hash_of(base, "llms-list", date, shown)):
             keyed.write_llms(path, sitewide.provider_llms(config, catalog, entry))
+    for path, text in sitewide.sitemap_files(config, catalog):
+        keyed.put(path, text)
+    keyed.put("robots.txt", sitewide.robots(config))
+    keyed.put("search-index.json", sitewide.search_index(catalog))
+    keyed.put("feed.xml", sitewide.feed(config, catalog, site))
+    for path, text in sitewide.api_files(config, catalog, site, summaries):
+        keyed.put(path, text)
+    keyed.put("_headers", hostconfig.headers(config, catalog))
+    keyed.put("nginx-site-gen.conf", hostconfig.nginx(config))
+
+
+def _write_full(config: SiteConfig, catalog: Catalog, out: StagedOutput, keyed: _Keyed, counted: dict[str, int],
+                page_keys: dict[str, str], base: str) -> None:
+    """The llms-full files: the mirrors of the pages just rendered or kept, joined per provider (and for the
+    whole site while it stays small), each by a key of its own."""
+    full_paths, full_keys, full_bytes = [], [], 0
+    for entry in catalog.providers.values():
+        if not catalog.models_of(entry.data.id):
+            continue
         path = sitewide.provider_full_path(entry.slug)
         key = pages.hash_of(base, "llms-full", [page_keys[p] for p in sitewide.full_pages(catalog, entry)])
         if not keyed.reuse(path, key):  # each mirror is a pure function of its page's key
@@ -244,15 +274,6 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, out: Stage
     if small and not keyed.reuse("llms-full.txt", pages.hash_of(base, "llms-full-all", full_keys)):
         keyed.write_llms("llms-full.txt", "".join(out.read(p) for p in full_paths),
                          sum(keyed.rendered.llms_pieces[p] for p in full_paths))
-    for path, text in sitewide.sitemap_files(config, catalog):
-        keyed.put(path, text)
-    keyed.put("robots.txt", sitewide.robots(config))
-    keyed.put("search-index.json", sitewide.search_index(catalog))
-    keyed.put("feed.xml", sitewide.feed(config, catalog, site))
-    for path, text in sitewide.api_files(config, catalog, site, summaries):
-        keyed.put(path, text)
-    keyed.put("_headers", hostconfig.headers(config, catalog))
-    keyed.put("nginx-site-gen.conf", hostconfig.nginx(config))
 
 
 def _logos(config: SiteConfig, catalog: Catalog) -> dict[str, bytes]:

@@ -25,7 +25,7 @@ import hashlib
 import multiprocessing
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -57,7 +57,7 @@ class Done:
     rendered: bool
     sizes: tuple[int, ...]
     gzipped: int = 0
-    """Bytes of the HTML page after gzip: what a reader transfers (before CSS and JS)."""
+    """Bytes of a model's HTML page after gzip: what a reader transfers (before CSS and JS); 0 for other pages."""
     links: tuple[tuple[int, str], ...] = ()
     """(line within the body, href) of every link in the page's markdown body, for the link checks."""
     pieces: int = 0
@@ -138,7 +138,7 @@ def _render_one(job: Job) -> Done:
     outputs = [html, mirror]
     if job.kind == "model":
         outputs.append(api.model_file(config, catalog.by_path[job.path])[1])
-    sizes, hashes = [], []
+    sizes, hashes, encoded = [], [], []
     if not staging.is_dir():  # the build was stopped and its staging folder removed: never recreate it
         raise RuntimeError(f"staging folder {staging} is gone")
     for name, text in zip(files, outputs, strict=True):
@@ -148,11 +148,14 @@ def _render_one(job: Job) -> Done:
         with open(target, "wb") as handle:
             handle.write(data)
         sizes.append(len(data))
+        encoded.append(data)
         if state.get("keep_hashes"):
             hashes.append(file_hash(data))
-    return Done(files, job.key, tuple(sorted(links.ids_of(html))), True, tuple(sizes),
-                len(gzip.compress(html.encode("utf-8"), 6, mtime=0)), page.body.links, tokens.pieces(mirror),
-                tuple(hashes))
+    # The page-weight report is about model pages: the listings (the home page is megabytes at 10,000 models,
+    # and the longest job of an edit) are not compressed for it.
+    gzipped = len(gzip.compress(encoded[0], 6, mtime=0)) if job.kind == "model" else 0
+    return Done(files, job.key, tuple(sorted(links.ids_of(html))), True, tuple(sizes), gzipped, page.body.links,
+                tokens.pieces(mirror), tuple(hashes))
 
 
 def _files(job: Job) -> tuple[str, ...]:
@@ -232,8 +235,11 @@ def _chunk(batch: list[Job]) -> list[Done]:
 
 def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path, job_list: list[Job],
                  previous: dict[str, Any] | None, workers: int, progress: bool = False,
-                 keep_hashes: bool = False) -> list[Done]:
-    """Render (or reuse) every page; the result is in job order whatever the number of workers."""
+                 keep_hashes: bool = False, also: Callable[[], None] | None = None) -> list[Done]:
+    """Render (or reuse) every page; the result is in job order whatever the number of workers.
+
+    ``also``: work of the building process's own that needs no page (the site-wide files computed from the
+    catalogue alone); it runs while the workers render, after the unchanged pages are linked."""
     _STATE.clear()
     _MADE.clear()
     _STATE.update(config=config, catalog=catalog, site=site, staging=staging, previous=previous,
@@ -272,6 +278,8 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
         if workers <= 1 or (len(todo) < 200 and not (heavy >= 2 and len(job_list) >= 2000)) \
                 or "fork" not in multiprocessing.get_all_start_methods():
             reuse()
+            if also is not None:
+                also()
             for i in todo:
                 done[i] = _render_one(job_list[i])
                 bar.update()
@@ -285,8 +293,13 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                 bar.update(len(batch))
 
             # The workers start on the pages to render while this process links the unchanged ones, then joins them.
+            def first() -> None:
+                reuse()
+                if also is not None:
+                    also()
+
             share(_chunk, [[job_list[i] for i in todo[at:at + size]] for at in starts], workers, finished,
-                  first=reuse)
+                  first=first)
         for i in late:
             done[i] = _render_one(job_list[i])
             bar.update()
