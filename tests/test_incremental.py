@@ -3,10 +3,12 @@ and a damaged cache or output is detected, never trusted."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
 from time import time_ns
+from typing import Any
 
 import pytest
 
@@ -554,3 +556,236 @@ def test_an_edit_within_one_tick_of_the_file_system_clock_is_not_missed(tmp_path
     os.utime(model, ns=(tick - 7200 * 10**9,) * 2)
     assert "nothing changed" not in run_cli("build", cwd=site).out
     assert "nothing changed" in run_cli("build", cwd=site).out
+
+
+class _Catalogue:
+    """Random edits of every kind on a synthetic catalogue, each one valid (a build must succeed)."""
+
+    def __init__(self, site: Path, rng: Any, models: int):
+        from benchmarks.corpus import PROVIDERS
+
+        self.site, self.rng = site, rng
+        self.providers = list(PROVIDERS)
+        self.next_model, self.next_provider, self.pages, self.day = models, 0, 0, 0
+        self.undo: list[Any] = []
+        self.linked: list[Path] = []
+
+    def _models(self) -> list[Path]:
+        return sorted((self.site / "content/models").glob("*/*.md"))
+
+    def _pick(self) -> Path:
+        return self.rng.choice(self._models())
+
+    @staticmethod
+    def _sub(path: Path, pattern: str, replace: Any) -> None:
+        import re
+
+        text = path.read_text()
+        new, count = re.subn(pattern, replace, text, count=1, flags=re.M)
+        assert count == 1, (path, pattern)
+        path.write_text(new)
+
+    def title(self) -> str:
+        path = self._pick()
+        self._sub(path, r"^title: (.*)$", lambda m: f"title: {m[1]} {self.rng.choice(['Pro', 'Mini', 'v2'])}")
+        return f"title of {path.name}"
+
+    def price(self) -> str:  # lower only: tier prices stay above the base price
+        path = self._pick()
+        factor = self.rng.uniform(.5, .99)
+        self._sub(path, r"^  input: ([0-9.]+)$", lambda m: f"  input: {round(float(m[1]) * factor, 3)}")
+        return f"price of {path.name}"
+
+    def context(self) -> str:  # larger only: tiers and max output stay inside it
+        path = self._pick()
+        self._sub(path, r"^limits: \{context_window: (\d+)", lambda m: f"limits: {{context_window: {int(m[1]) * 2}")
+        return f"context of {path.name}"
+
+    def released(self) -> str:
+        path = self._pick()
+        date = f"202{self.rng.randint(3, 5)}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
+        self._sub(path, r"^release_date: .*$", f"release_date: {date}")
+        return f"release date of {path.name}"
+
+    def status(self) -> str:
+        path = self._pick()
+        status = self.rng.choice(["preview", "beta", "deprecated", "retired", "active"])
+        self._sub(path, r"^open_weights: false$", f"open_weights: false\nstatus: {status}")
+        return f"status of {path.name}"
+
+    def serving(self) -> str:
+        path = self._pick()
+        text = path.read_text()
+        rows = [line for line in text.splitlines() if line.startswith("  - {provider: ")]
+        if len(rows) > 1 and self.rng.random() < .5:
+            path.write_text(text.replace(rows[0] + "\n", "", 1))
+            return f"an availability row less in {path.name}"
+        other = self.rng.choice(self.providers)
+        path.write_text(text.replace(rows[0], rows[0].replace(rows[0].split(",")[0], f"  - {{provider: {other}"), 1))
+        return f"another provider serves {path.name}"
+
+    def history(self) -> str:  # a newer point each time: the history stays in date order
+        path = self._pick()
+        self.day += 1
+        point = f"  - {{date: {dt.date(2025, 7, 1) + dt.timedelta(days=self.day)}, input: 0.5, output: 2.0}}\n"
+        if "price_history:\n" not in path.read_text():
+            point = "price_history:\n" + point
+        self._sub(path, r"^open_weights: false$", point + "open_weights: false")
+        return f"price history of {path.name}"
+
+    def move(self) -> str:
+        path = self._pick()
+        provider = self.rng.choice([p for p in self.providers if p != path.parent.name])
+        self._sub(path, r"^provider: .*$", f"provider: {provider}")
+        target = self.site / "content/models" / provider / path.name
+        target.parent.mkdir(exist_ok=True)
+        path.rename(target)
+        return f"{path.name} moved to {provider}"
+
+    def add_model(self) -> str:
+        from benchmarks.corpus import _yaml_model, model
+
+        m = model(self.next_model)
+        self.next_model += 1
+        folder = self.site / "content/models" / m["provider"]
+        folder.mkdir(exist_ok=True)
+        (folder / f"{m['id']}.md").write_text(f"---\n{_yaml_model(m)}---\n{m['body']}")
+        return f"{m['id']} added"
+
+    def delete_model(self) -> str:
+        path = self._pick()
+        path.unlink()
+        for other in self.linked:  # links to it are dropped too: a link to a missing page is an error
+            if other.exists():
+                other.write_text("\n".join(line for line in other.read_text().split("\n")
+                                           if f"(/model/{path.stem}#" not in line))
+        return f"{path.name} deleted"
+
+    def body(self) -> str:
+        path = self._pick()
+        link = f"[{self.rng.choice(self.providers)}](/provider/{self.rng.choice(self.providers)})"
+        path.write_text(path.read_text() + f"\nAlso see {link}, and [the pricing](#pricing).\n")
+        return f"body of {path.name}"
+
+    def touch(self) -> str:
+        path = self._pick()
+        path.write_bytes(path.read_bytes())
+        return f"{path.name} saved unchanged"
+
+    def provider_name(self) -> str:
+        provider = self.rng.choice(self.providers)
+        self._sub(self.site / f"content/providers/{provider}.md", r"^name: (.*)$", r"name: \1 Labs")
+        return f"{provider} renamed"
+
+    def add_provider(self) -> str:
+        provider = f"newco{self.next_provider}"
+        self.next_provider += 1
+        (self.site / f"content/providers/{provider}.md").write_text(
+            f"---\nid: {provider}\nname: Newco {self.next_provider}\ndata_updated: 2026-02-0{self.rng.randint(1, 9)}\n"
+            "---\nA new provider.\n")
+        self.providers.append(provider)
+        return f"{provider} added"
+
+    def page(self) -> str:
+        folder = self.site / "content/pages"
+        folder.mkdir(exist_ok=True)
+        existing = sorted(folder.glob("*.md"))
+        if existing and self.rng.random() < .4:
+            existing[0].unlink()
+            return f"page {existing[0].name} deleted"
+        name = self.rng.choice(["about", "methodology"])
+        (folder / f"{name}.md").write_text(f"---\nid: {name}\ntitle: {name.title()}\ndata_updated: "
+                                           f"2026-0{self.rng.randint(1, 9)}-01\n---\nText {self.pages}.\n")
+        self.pages += 1
+        return f"page {name} written"
+
+    def template(self) -> str:
+        name = self.rng.choice(["model.html", "model.md", "index.md", "provider.html", "partials/price_table.html"])
+        target = self.site / "templates" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = target if target.exists() else ROOT / "templates" / name
+        text = source.read_text()
+        marker = "{# edited #}" if name.endswith(".html") else "\n"
+        target.write_text(text + marker if self.rng.random() < .7 or not target.exists() else text)
+        if self.rng.random() < .2:
+            target.unlink()
+            return f"template {name} removed"
+        return f"template {name} edited"
+
+    def config(self) -> str:
+        path = self.site / "mkdocs.yml"
+        text = path.read_text()
+        if "copyright:" in text:
+            path.write_text("\n".join(line for line in text.splitlines() if not line.startswith("copyright:")) + "\n")
+            return "copyright removed"
+        path.write_text(text + f"copyright: Data {self.rng.randint(1, 99)}.\n")
+        return "copyright set"
+
+    def anchor(self) -> str:  # a link to a section another model's page may lack: a warning, not an error
+        path, other = self._pick(), self._pick()
+        section = self.rng.choice(["pricing", "price-history", "no-such-section"])
+        path.write_text(path.read_text() + f"\nCompare [{other.stem}](/model/{other.stem}#{section}).\n")
+        self.linked.append(path)
+        return f"{path.name} links to {other.stem}#{section}"
+
+    def claim(self) -> str:  # prose that contradicts the numbers: a warning
+        path = self._pick()
+        path.write_text(path.read_text() + "\nIt reads a 3 million token context.\n")
+        return f"{path.name} claims a context"
+
+    def broken(self) -> str:
+        """An error: the build must fail like a clean build, publish nothing, and be repaired next."""
+        path = self._pick()
+        text = path.read_text()
+        self.undo.append(lambda: path.write_text(text))
+        if self.rng.random() < .5:
+            path.write_text(text + "\nSee [nothing](/model/no-such-model).\n")
+        else:
+            self._sub(path, r"^  - \{provider: [a-z0-9]+", "  - {provider: no-such-provider")
+        return f"{path.name} broken"
+
+    def repair(self) -> None:
+        while self.undo:
+            self.undo.pop()()
+
+    KINDS = ("title", "price", "context", "released", "status", "serving", "history", "move", "add_model",
+             "delete_model", "body", "touch", "provider_name", "add_provider", "page", "template", "config",
+             "anchor", "claim", "broken")
+
+
+@pytest.mark.slow
+def test_random_edit_sequences_match_clean_builds(tmp_path: Path) -> None:
+    """Differential test: random series of valid edits of every kind (several per build, as a data sync makes
+    them), and now and then an invalid one; each incremental build compared with a clean build of the same
+    sources: the same outcome, the same warnings and errors, the same bytes, and on an error the published
+    site untouched."""
+    import random
+
+    from benchmarks.corpus import write_site_gen
+
+    def clean(site: Path) -> tuple[int, str, dict[str, bytes]]:
+        twin = tmp_path / "twin"
+        shutil.rmtree(twin, ignore_errors=True)
+        shutil.copytree(site, twin, ignore=shutil.ignore_patterns("build", ".site-gen-cache"))
+        result = run_cli("build", "--clean", "-j", "1", cwd=twin)
+        return result.code, result.err, snapshot(twin / "build") if result.code == 0 else {}
+
+    outcomes: set[str] = set()
+    for seed in (1, 2):
+        site = tmp_path / f"site-{seed}"
+        write_site_gen(site, 80)
+        rng = random.Random(seed)
+        catalogue = _Catalogue(site, rng, 80)
+        assert run_cli("build", "-j", "2", cwd=site).code == 0
+        done: list[str] = []
+        for step in range(14):
+            for _ in range(rng.randint(1, 3)):
+                done.append(getattr(catalogue, rng.choice(_Catalogue.KINDS))())
+            published = snapshot(site / "build")
+            result = run_cli("build", "-j", "2", cwd=site)
+            code, err, tree = clean(site)
+            assert (result.code, result.err) == (code, err), (seed, step, done)
+            assert snapshot(site / "build") == (tree if code == 0 else published), (seed, step, done)
+            outcomes.add("failed" if code else "warned" if "warning: " in err else "clean")
+            catalogue.repair()
+    assert outcomes == {"failed", "warned", "clean"}, outcomes  # the seeds chosen reach all three
