@@ -377,12 +377,14 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
             cache.save_shard(staged.staging, shard, [_page_record(done, None) for done in rendered.pages])
         staged.commit()
     if shard:
+        staged.wait()
         return result
     _save_manifest(config, output, rendered, result, signature, staged.linked)
     if similar_file and (before is None or before.points != table.points):
         similar.save(similar_file, table)
     if api_file:
         rendered.summaries.save(api_file)
+    staged.wait()  # the previous tree, removed meanwhile by another process
     clock.lap("publish and cache")
     return result
 

@@ -19,6 +19,7 @@ import ctypes
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -62,6 +63,8 @@ class StagedOutput:
         self.bytes_written = 0
         self.linked: dict[str, list[int]] = {}
         """(size, mtime) of the files hard-linked by link_from: a link shares its inode, and so its stat."""
+        self._removal: subprocess.Popen[bytes] | None = None
+        self._committed = False
 
     def __enter__(self) -> StagedOutput:
         clean_stale(self.output)
@@ -70,7 +73,7 @@ class StagedOutput:
         return self
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
-        if self.staging.exists():  # not committed: the build failed
+        if not self._committed and self.staging.exists():  # the build failed
             shutil.rmtree(self.staging, ignore_errors=True)
 
     def write(self, relative: str, data: str | bytes) -> None:
@@ -124,16 +127,40 @@ class StagedOutput:
         return sorted(self._written.values())
 
     def commit(self) -> None:
+        """Publish the staging folder. The previous tree is removed by another process while this one goes on
+        (``wait`` for it): removing 30,000 files takes a fifth of a second that the caches' saving can use."""
         if self.output.is_dir() and not self.output.is_symlink() and exchange(self.staging, self.output):
-            shutil.rmtree(self.staging, ignore_errors=True)  # now the previous build
+            self._committed = True
+            self._removal = _remove_aside(self.staging)  # now the previous build
             return
         old = self.output.with_name(f"{self.output.name}.old-{secrets.token_hex(4)}")
         had_old = self.output.exists()
         if had_old:
             os.replace(self.output, old)
         os.replace(self.staging, self.output)  # a build killed just before this leaves `old`: see clean_stale
+        self._committed = True
         if had_old:
-            shutil.rmtree(old, ignore_errors=True)
+            self._removal = _remove_aside(old)
+
+    def wait(self) -> None:
+        """Wait until the previous tree is gone (a build that stops before this leaves it to the next build's
+        clean-up: it is a marked leftover like any other)."""
+        if self._removal is not None:
+            self._removal.wait()
+            self._removal = None
+
+
+def _remove_aside(folder: Path) -> subprocess.Popen[bytes] | None:
+    """Start removing ``folder`` in a child process (rm -rf); where there is no rm, remove it here and now."""
+    rm = shutil.which("rm")
+    if rm:
+        try:
+            return subprocess.Popen([rm, "-rf", "--", str(folder)], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)
+    return None
 
 
 _RENAME_EXCHANGE = 2
