@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, cache, writer
+from . import __version__, cache
 from .config import load_config
 from .errors import Diagnostic, SiteGenError
 
@@ -120,7 +120,11 @@ def main(argv: list[str] | None = None) -> int:
             raise SiteGenError(Diagnostic("--merge", message="--shard and --merge cannot be used together",
                                           hint="render shards with --shard, then merge their outputs in one more run"))
         merge = [Path(d).expanduser() for d in args.merge] if args.merge else None
-        writer.recover(output or config.output_dir)  # a build killed while publishing: the site comes back first
+        target = output or config.output_dir
+        if not target.exists() and not target.is_symlink():  # a build killed while publishing left it aside?
+            from .writer import recover  # (not imported otherwise: the no-op check stays cheap)
+
+            recover(target)
         probe = None if args.clean or shard or merge else cache.probe(config, output or config.output_dir)
         if probe and not args.strict and probe.nothing_to_do():
             if not args.quiet:
