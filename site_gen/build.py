@@ -366,6 +366,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     previous = probe.manifest if probe and incremental else None
     if previous is not None:
         previous["dir"] = str(output.resolve())
+        previous["pages"] = cache.load_pages(config, output, previous)
     if merge:
         previous = cache.load_shards(merge)
     api_kept = api.Summaries.read(api_file) if api_file and incremental else None

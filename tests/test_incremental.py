@@ -70,10 +70,11 @@ def test_damaged_cache_or_output_is_not_trusted(tmp_path: Path) -> None:
     cache.write_text("{not json")
     assert run_cli("build", cwd=site).code == 0
     assert snapshot(site / "build") == clean
-    data = json.loads(cache.read_text())
+    pages = cache.with_suffix(".pages")  # the page records, beside the manifest
+    data = json.loads(pages.read_text())
     for record in data["pages"].values():
         record["key"] = "stale"
-    cache.write_text(json.dumps(data))
+    pages.write_text(json.dumps(data))
     (site / "content/models/acme/unknowns.md").write_text(
         (site / "content/models/acme/unknowns.md").read_text() + "\nMore.\n")
     assert run_cli("build", cwd=site).code == 0
@@ -220,18 +221,22 @@ def test_a_manifest_with_damaged_fields_is_not_trusted(tmp_path: Path) -> None:
     assert run_cli("build", cwd=site).code == 0
     cache = next((site / ".site-gen-cache").glob("*.json"))
     gemini = site / "content/models/google/gemini-2.5-pro.md"
+    pages = cache.with_suffix(".pages")
     damage = [
-        lambda d: d.update(sitewide_keys=["not", "a", "mapping"]),
-        lambda d: d.update(llms_pieces={k: "many" for k in d["llms_pieces"]}),
-        lambda d: d["files"].update({k: ["big", 0] for k in d["files"] if k.startswith("llms")}),
-        lambda d: [r.update(links="x", stat=None, pieces="y") for r in d["pages"].values()],
-        lambda d: d.update(sitewide=[1, 2], llms_report="x"),
-        lambda d: d.update(llms_report=[["llms.txt", "big", 3]]),
+        lambda d, p: d.update(sitewide_keys=["not", "a", "mapping"]),
+        lambda d, p: d.update(llms_pieces={k: "many" for k in d["llms_pieces"]}),
+        lambda d, p: d["files"].update({k: ["big", 0] for k in d["files"] if k.startswith("llms")}),
+        lambda d, p: [r.update(links="x", stat=None, pieces="y") for r in p["pages"].values()],
+        lambda d, p: d.update(sitewide=[1, 2], llms_report="x"),
+        lambda d, p: d.update(llms_report=[["llms.txt", "big", 3]]),
+        lambda d, p: p.update(pages=["not", "a", "mapping"]),
+        lambda d, p: p.update(token="another build's"),
     ]
     for number, spoil in enumerate(damage):
-        data = json.loads(cache.read_text())
-        spoil(data)
+        data, records = json.loads(cache.read_text()), json.loads(pages.read_text())
+        spoil(data, records)
         cache.write_text(json.dumps(data))
+        pages.write_text(json.dumps(records))
         if number % 2:  # an edit, or only a tampered page (the site-wide files would be reused as a group)
             gemini.write_text(gemini.read_text() + f"\nEdit {number}.\n")
         else:
@@ -295,6 +300,24 @@ def test_entries_from_the_parse_cache_share_their_field_sets_and_stay_equal(tmp_
     others = [e.data for e in fresh.providers + fresh.pages]
     assert [pickle.loads(pickle.dumps(o)) for o in others] == others
     assert len(pickle.dumps(again)) < len(pickle.dumps(again.model_dump()))  # smaller than the plain data
+
+
+def test_page_records_from_another_build_are_not_used(tmp_path: Path) -> None:
+    """The page records are a file of their own (a no-op build does not read them), tied to the manifest by a
+    token: records left by an earlier build (a copy restored, a build stopped between the two writes) reuse
+    nothing, and the result is still a clean build's."""
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    pages = next((site / ".site-gen-cache").glob("*.pages"))
+    earlier = pages.read_bytes()
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
+    assert "reused unchanged: 3" in run_cli("build", cwd=site).out
+    pages.write_bytes(earlier)
+    gemini.write_text(gemini.read_text() + "\nMore.\n")
+    assert "pages rendered: 7, reused unchanged: 0" in run_cli("build", cwd=site).out
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
+    assert "reused unchanged: 7" in run_cli("build", "--strict", cwd=site).out  # trusted again once rewritten
 
 
 def test_the_manifest_holds_each_files_stat_as_published(tmp_path: Path) -> None:
@@ -789,3 +812,31 @@ def test_random_edit_sequences_match_clean_builds(tmp_path: Path) -> None:
             outcomes.add("failed" if code else "warned" if "warning: " in err else "clean")
             catalogue.repair()
     assert outcomes == {"failed", "warned", "clean"}, outcomes  # the seeds chosen reach all three
+
+
+def test_library_versions_are_those_importlib_metadata_reads(tmp_path: Path, monkeypatch) -> None:
+    """The versions in every key are read from the dist-info folders' names (a no-op build cannot afford
+    importlib.metadata): the same versions, and the first folder on sys.path wins, as on import."""
+    import sys
+    from importlib import metadata
+
+    from site_gen import cache
+
+    def read() -> dict[str, str]:
+        cache.dependency_versions.cache_clear()
+        try:
+            lines = cache.dependency_versions().splitlines()[1:]
+        finally:
+            cache.dependency_versions.cache_clear()
+        return dict(line.split("==") if "==" in line else (line.split()[0], "absent") for line in lines)
+
+    for name, version in read().items():
+        try:
+            assert version == metadata.version(name), name
+        except metadata.PackageNotFoundError:
+            assert version == "absent", name
+    (tmp_path / "Jinja2-99.1.dist-info").mkdir()  # a newer Jinja2 installed first on the path
+    (tmp_path / "markdown_it_pyrs-0.0.1.dist-info").mkdir()
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    found = read()
+    assert found["jinja2"] == "99.1" and found["markdown-it-pyrs"] == "0.0.1"
