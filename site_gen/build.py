@@ -328,12 +328,10 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     render.use_bytecode_cache(config.root / ".site-gen-cache" / "templates" if write else None)
     stamp_text = stamp(build_time(environ))
     output = output or config.output_dir
-    if shard:
-        incremental = False  # a shard renders its whole slice; the merge is where pages are reused
     if write:
         writer.recover(output)  # before the previous build is looked at (the CLI has done it already)
-    if probe is None or probe.output != output:
-        probe = cache.probe(config, output) if write and incremental and not merge else None
+    if probe is None or probe.output != output or probe.shard != shard:
+        probe = cache.probe(config, output, shard) if write and incremental and not merge else None
     now = probe.clock if probe else cache.clock(config) if write else None
     signature = probe.signature if probe else cache.signature(config, now)
     workers = jobs or os.cpu_count() or 1
@@ -377,10 +375,12 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         if shard:
             cache.save_shard(staged.staging, shard, [_page_record(done, None) for done in rendered.pages])
         staged.commit()
+    # A shard keeps a manifest of its own folder too: run again on the same machine (or with its folder and
+    # .site-gen-cache/ restored by a CI cache), it renders only the pages of its slice that changed.
+    _save_manifest(config, output, rendered, result, signature, staged.linked, shard)
     if shard:
         staged.wait()
         return result
-    _save_manifest(config, output, rendered, result, signature, staged.linked)
     if similar_file and (before is None or before.points != table.points):
         similar.save(similar_file, table)
     if api_file:
@@ -404,20 +404,21 @@ class _Clock:
 
 
 def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result: BuildResult,
-                   signature: str, linked: dict[str, list[int]]) -> None:
+                   signature: str, linked: dict[str, list[int]], shard: tuple[int, int] | None = None) -> None:
     base = str(output)
     known = {name: list(stat) for done in rendered.pages if done.stats
              for name, stat in zip(done.files, done.stats, strict=True)}
     known.update(linked)
     files = {}
-    for name in result.files:
+    for name in result.files + ([cache.SHARD_FILE] if shard else []):  # a shard's record file counts as output
         if name in known:  # hard-linked from the previous build: the same inode, as recorded then
             files[name] = known[name]
         else:
             st = os.stat(f"{base}/{name}")
             files[name] = [st.st_size, st.st_mtime_ns]
     page_records = {done.files[0]: _page_record(done, files) for done in rendered.pages}
-    cache.save(config, output, {"signature": signature, "pages": page_records, "files": files,
+    cache.save(config, output, {"signature": signature, "shard": list(shard) if shard else None,
+                                "pages": page_records, "files": files,
                                 "sitewide_key": rendered.sitewide_key, "sitewide": rendered.sitewide_files,
                                 "llms_report": rendered.llms_report, "warnings": len(result.warnings),
                                 "sitewide_keys": rendered.sitewide_keys, "llms_pieces": rendered.llms_pieces})
@@ -429,7 +430,7 @@ def _page_record(done: pages.Done, files: dict[str, list[int]] | None) -> dict[s
               "pieces": done.pieces, "links": [list(link) for link in done.links]}
     if files is not None:
         record["stat"] = [files[name] for name in done.files]
-    else:
+    if done.hashes or files is None:  # a shard's page, in its own manifest too: reused there by content
         record["hashes"] = list(done.hashes)
     return record
 

@@ -251,16 +251,19 @@ class Probe:
     manifest: dict[str, Any] | None
     clock: int | None = None
     """The file system's time before any input was looked at (``clock``)."""
+    shard: tuple[int, int] | None = None
+    """The shard this build renders (--shard I/N), None for a whole build."""
 
     def nothing_to_do(self) -> bool:
-        """Same inputs as last time, and the output untouched."""
+        """Same inputs as last time, the same slice of the pages, and the output untouched."""
         return bool(self.manifest) and bool(self.signature) and self.manifest.get("signature") == self.signature \
+            and self.manifest.get("shard") == (list(self.shard) if self.shard else None) \
             and untouched(self.manifest, self.output)  # type: ignore[arg-type]
 
 
-def probe(config: SiteConfig, output: Path) -> Probe:
+def probe(config: SiteConfig, output: Path, shard: tuple[int, int] | None = None) -> Probe:
     now = clock(config)
-    return Probe(output, signature(config, now), load(config, output) if output.is_dir() else None, now)
+    return Probe(output, signature(config, now), load(config, output) if output.is_dir() else None, now, shard)
 
 
 SHARD_FILE = ".site-gen-shard.json"

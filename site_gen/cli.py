@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             from .writer import recover  # (not imported otherwise: the no-op check stays cheap)
 
             recover(target)
-        probe = None if args.clean or shard or merge else cache.probe(config, output or config.output_dir)
+        probe = None if args.clean or merge else cache.probe(config, output or config.output_dir, shard)
         if probe and not args.strict and probe.nothing_to_do():
             if not args.quiet:
                 print(f"nothing changed since the last build of {args.output or config.output_dir} "
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         if weight:
             print(f"model page transfer (gzip, with CSS and JS): median {weight['median'] / 1024:.1f} KB, "
                   f"max {weight['max'] / 1024:.1f} KB ({weight['heaviest']})")
-        what = f"shard {args.shard}: {result.rendered} pages" if shard \
+        what = f"shard {args.shard}: {result.rendered + result.skipped} pages" if shard \
             else f"{result.pages} pages"
         print(f"built {what} ({len(result.files)} files, {result.bytes_written / 1e6:.1f} MB) "
               f"into {args.output or config.output_dir} in {elapsed:.2f} s")

@@ -206,6 +206,7 @@ def _reuse(record: dict[str, Any], files: tuple[str, ...], key: str, staging: Pa
     try:
         return Done(files, key, tuple(record["ids"]), False, tuple(size for size, _ in stats), int(record["gzipped"]),
                     tuple((int(line), str(href)) for line, href in record["links"]), int(record["pieces"]),
+                    hashes=tuple(str(h) for h in hashes) if hashes and _STATE.get("keep_hashes") else (),
                     stats=tuple(stats) if linked and not hashes else ())
     except (KeyError, TypeError, ValueError):  # a damaged record: render the page again
         for name in files:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import copy_site, run_cli, snapshot
+from tests.helpers import copy_site, run_cli, snapshot, written_earlier
 
 
 def shards(site: Path, count: int) -> list[str]:
@@ -63,3 +63,36 @@ def test_bad_shard_options_are_explained(tmp_path: Path, args: list[str], messag
     assert result.code == 1
     assert result.problems[0].startswith(message)
     assert not (site / "out").exists()
+
+
+def test_a_shard_run_again_renders_only_what_changed(tmp_path: Path) -> None:
+    """A shard keeps a manifest of its folder, as a whole build does: run again (on the same machine, or with
+    its folder and .site-gen-cache/ restored by a CI cache) it stops at once when nothing changed, renders
+    only the pages of its slice that changed, and its folder is what a fresh shard build would write."""
+    site = copy_site(tmp_path / "site")
+    names = shards(site, 2)
+    again = run_cli("build", "--shard", "0/2", "-o", names[0], cwd=site)
+    assert "nothing changed" in again.out
+    (site / names[0] / "model").rename(site / names[0] / "moved")  # a damaged shard folder is rebuilt
+    assert "nothing changed" not in run_cli("build", "--shard", "0/2", "-o", names[0], cwd=site).out
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
+    written_earlier(gemini)
+    reused = 0
+    for index, name in enumerate(names):
+        result = run_cli("build", "--shard", f"{index}/2", "-o", name, cwd=site)
+        assert result.code == 0, result.err
+        reused += int(result.out.split("reused unchanged: ")[1].split()[0])
+        fresh = run_cli("build", "--shard", f"{index}/2", "--clean", "-o", f"fresh{index}", cwd=site)
+        assert fresh.code == 0, fresh.err
+        assert snapshot(site / name) == snapshot(site / f"fresh{index}")
+    assert reused == 3  # of 7 pages: gemini's, its provider's, the one serving it, and the index changed
+    # The same folder given another slice is not "nothing changed", and holds that slice only.
+    swapped = run_cli("build", "--shard", "1/2", "-o", names[0], cwd=site)
+    assert "nothing changed" not in swapped.out
+    assert snapshot(site / names[0]) == snapshot(site / "fresh1")
+    assert run_cli("build", "--shard", "0/2", "-o", names[0], cwd=site).code == 0
+    merged = run_cli("build", "--merge", *names, "-o", "merged", cwd=site)
+    assert merged.code == 0 and "pages rendered: 0, reused unchanged: 7" in merged.out
+    assert run_cli("build", "--clean", "-o", "whole", cwd=site).code == 0
+    assert snapshot(site / "merged") == snapshot(site / "whole")
