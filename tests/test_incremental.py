@@ -840,3 +840,24 @@ def test_library_versions_are_those_importlib_metadata_reads(tmp_path: Path, mon
     monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
     found = read()
     assert found["jinja2"] == "99.1" and found["markdown-it-pyrs"] == "0.0.1"
+
+
+def test_a_no_op_build_imports_no_rendering_code(tmp_path: Path) -> None:
+    """The no-op check is most of a no-op build's 0.2 s at 10k; importing the renderer, pydantic or the
+    publishing code would add more than it costs (it did once: 25 ms for a check that a folder exists).
+    Checked in a fresh interpreter, by the modules it loaded: no timing."""
+    import os
+    import subprocess
+    import sys
+
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    script = ("import sys\nfrom site_gen.cli import main\ncode = main(['build'])\n"
+              "print('MODULES', ' '.join(sorted(sys.modules)))\nsys.exit(code)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=site, capture_output=True, text=True,
+                          env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}, check=True)
+    assert "nothing changed" in done.stdout
+    loaded = set(done.stdout.split("MODULES ", 1)[1].split())
+    heavy = {"jinja2", "pydantic", "markdown_it", "markdown_it_pyrs", "site_gen.build", "site_gen.schema",
+             "site_gen.writer", "importlib.metadata", "subprocess", "ctypes", "multiprocessing"}
+    assert not loaded & heavy, sorted(loaded & heavy)
