@@ -67,9 +67,13 @@ class StagedOutput:
         self._committed = False
 
     def __enter__(self) -> StagedOutput:
-        clean_stale(self.output)
-        self.staging.mkdir(parents=True)
-        (self.staging / MARKER).write_text("site-gen build output; replaced whole on every build\n")
+        try:
+            clean_stale(self.output)
+            self.staging.mkdir(parents=True)
+            (self.staging / MARKER).write_text("site-gen build output; replaced whole on every build\n")
+        except OSError as exc:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            raise _unwritable(self.output, exc, "cannot create the new site's folder beside it") from None
         return self
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
@@ -129,6 +133,12 @@ class StagedOutput:
     def commit(self) -> None:
         """Publish the staging folder. The previous tree is removed by another process while this one goes on
         (``wait`` for it): removing 30,000 files takes a fifth of a second that the caches' saving can use."""
+        try:
+            self._commit()
+        except OSError as exc:  # the previous tree, if any, is back in place (or put back by the next command)
+            raise _unwritable(self.output, exc, "cannot put the new site in place") from None
+
+    def _commit(self) -> None:
         if self.output.is_dir() and not self.output.is_symlink() and exchange(self.staging, self.output):
             self._committed = True
             self._removal = _remove_aside(self.staging)  # now the previous build
@@ -137,7 +147,12 @@ class StagedOutput:
         had_old = self.output.exists()
         if had_old:
             os.replace(self.output, old)
-        os.replace(self.staging, self.output)  # a build killed just before this leaves `old`: see clean_stale
+        try:
+            os.replace(self.staging, self.output)  # a build killed just before this leaves `old`: see recover
+        except OSError:
+            if had_old:
+                os.replace(old, self.output)  # the published tree goes back at once
+            raise
         self._committed = True
         if had_old:
             self._removal = _remove_aside(old)
@@ -148,6 +163,12 @@ class StagedOutput:
         if self._removal is not None:
             self._removal.wait()
             self._removal = None
+
+
+def _unwritable(output: Path, exc: OSError, what: str) -> OutputError:
+    return OutputError(Diagnostic(str(output), field="output_dir", message=f"{what}: {exc.strerror or exc}",
+                                  hint="choose a folder you can write to with -o DIR or output_dir in mkdocs.yml; "
+                                       "nothing was published"))
 
 
 def _remove_aside(folder: Path) -> subprocess.Popen[bytes] | None:

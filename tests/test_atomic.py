@@ -199,3 +199,37 @@ def test_a_build_killed_between_its_two_renames_loses_nothing(built_site: tuple[
     assert run_cli("build", cwd=site).code == 0
     assert "Renamed" in (site / "build/model/unknowns.html").read_text()
     assert leftovers(site) == []
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    (site / "a-file").write_text("not a folder")
+    result = run_cli("build", "-o", "a-file/out", cwd=site)
+    assert result.code == 1
+    assert result.problems[0] == ("a-file/out: output_dir: cannot create the new site's folder beside it: "
+                                  "Not a directory (choose a folder you can write to with -o DIR or output_dir "
+                                  "in mkdocs.yml; nothing was published)")
+    assert "Traceback" not in result.err
+
+
+def test_a_publish_that_fails_leaves_the_published_site_in_place(built_site: tuple[Path, dict],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The new tree cannot be put in place (a file system without the exchange, then a rename refused): a
+    clear error, and the published tree is back where it was, whole, before the command ends."""
+    site, before = built_site
+    monkeypatch.setattr(writer, "exchange", lambda a, b: False)
+    real_replace = os.replace
+
+    def refused(src: object, dst: object) -> None:
+        if ".tmp-" in str(src):
+            raise OSError(errno.EXDEV, "Invalid cross-device link", str(src))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", refused)
+    _edit_title(site)
+    result = run_cli("build", cwd=site)
+    assert result.code == 1
+    assert result.problems[0].startswith("build: output_dir: cannot put the new site in place: "
+                                         "Invalid cross-device link (")
+    assert snapshot(site / "build") == before
+    assert leftovers(site) == []
