@@ -233,3 +233,15 @@ def test_a_publish_that_fails_leaves_the_published_site_in_place(built_site: tup
                                          "Invalid cross-device link (")
     assert snapshot(site / "build") == before
     assert leftovers(site) == []
+
+
+def test_a_build_cache_folder_that_cannot_be_made_is_a_clear_error(built_site: tuple[Path, dict]) -> None:
+    site, before = built_site
+    shutil.rmtree(site / ".site-gen-cache")
+    (site / ".site-gen-cache").write_text("in the way")
+    result = run_cli("build", cwd=site)
+    assert result.code == 1
+    assert result.problems[0] == (".site-gen-cache: cannot create the build cache folder: File exists (remove or "
+                                  "rename what is in the way, or make the project folder writable; the cache is "
+                                  "safe to delete at any time)")
+    assert snapshot(site / "build") == before
