@@ -378,15 +378,20 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         staged.commit()
     # A shard keeps a manifest of its own folder too: run again on the same machine (or with its folder and
     # .site-gen-cache/ restored by a CI cache), it renders only the pages of its slice that changed.
-    _save_manifest(config, output, rendered, result, signature, staged.linked, shard)
-    if shard:
-        staged.wait()
-        return result
-    if similar_file and (before is None or before.points != table.points):
-        similar.save(similar_file, table)
-    if api_file:
-        rendered.summaries.save(api_file)
+    try:
+        _save_manifest(config, output, rendered, result, signature, staged.linked, shard)
+        if similar_file and (before is None or before.points != table.points):
+            similar.save(similar_file, table)
+        if api_file:
+            rendered.summaries.save(api_file)
+    except OutputError as exc:  # the site is published: the next build just cannot reuse this one's work
+        cache.forget(config, output)
+        result.warnings = result.warnings + [replace(d, severity="warning", hint=d.hint + "; the site was "
+                                                     "published, and the next build will render every page")
+                                             for d in exc.diagnostics]
     staged.wait()  # the previous tree, removed meanwhile by another process
+    if shard:
+        return result
     clock.lap("publish and cache")
     return result
 

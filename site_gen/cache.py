@@ -218,14 +218,28 @@ def save(config: SiteConfig, output: Path, manifest: dict[str, Any]) -> None:
     _write(path, {**manifest, "version": VERSION, "output": str(output.resolve()), "pages_token": token})
 
 
+def forget(config: SiteConfig, output: Path) -> None:
+    """Remove the manifest (after its saving failed): a previous build's manifest must not describe this one."""
+    for path in (cache_file(config, output), _pages_file(config, output)):
+        with contextlib.suppress(OSError):  # gone, or a folder in the way: then the tokens no longer match
+            path.unlink()
+
+
 def _pages_file(config: SiteConfig, output: Path) -> Path:
     return cache_file(config, output).with_suffix(".pages")
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        from .parsecache import cache_error
+
+        if tmp.is_file():
+            tmp.unlink()
+        raise cache_error(path, exc) from None
 
 
 def untouched(manifest: dict[str, Any], output: Path) -> bool:

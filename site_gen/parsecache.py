@@ -141,11 +141,25 @@ def read_file(path: Path, key: str) -> dict[str, Any] | None:
 
 
 def write_file(path: Path, data: dict[str, Any]) -> None:
-    """Write a cache file whole or not at all (a temporary file, then a rename)."""
+    """Write a cache file whole or not at all (a temporary file, then a rename); a file that cannot be written
+    is a clear error (site_gen.errors.OutputError), not a traceback."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("wb") as handle:
-        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    try:
+        with tmp.open("wb") as handle:
+            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp.is_file():
+            tmp.unlink()
+        raise cache_error(path, exc) from None
+
+
+def cache_error(path: Path, exc: OSError) -> Exception:
+    from .errors import Diagnostic, OutputError
+
+    return OutputError(Diagnostic(str(path), message=f"cannot write the build cache: {exc.strerror or exc}",
+                                  hint="remove the .site-gen-cache folder (it is safe to delete at any time), "
+                                       "or make it writable"))
 
 
 def read_table(path: Path | None) -> Any | None:

@@ -245,3 +245,30 @@ def test_a_build_cache_folder_that_cannot_be_made_is_a_clear_error(built_site: t
                                   "rename what is in the way, or make the project folder writable; the cache is "
                                   "safe to delete at any time)")
     assert snapshot(site / "build") == before
+
+
+def test_a_build_cache_that_cannot_be_written_is_a_clear_error_or_warning(built_site: tuple[Path, dict]) -> None:
+    """Before publishing (the parse cache), an error and nothing published; after it (the manifest), a
+    warning: the site is out, and the next build, not trusting a manifest it could not write, renders again."""
+    site, before = built_site
+    cache_dir = site / ".site-gen-cache"
+    (cache_dir / "content.pickle").unlink()
+    (cache_dir / "content.pickle").mkdir()
+    _edit_title(site)
+    result = run_cli("build", cwd=site)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.problems[0].startswith(".site-gen-cache/content.pickle: cannot write the build cache: Is a "
+                                         "directory (remove the .site-gen-cache folder")
+    assert snapshot(site / "build") == before
+    (cache_dir / "content.pickle").rmdir()
+    manifest = next(cache_dir.glob("*.json"))
+    manifest.unlink()
+    manifest.mkdir()
+    result = run_cli("build", cwd=site)
+    assert result.code == 0, result.err
+    assert "cannot write the build cache: Is a directory" in result.err and "the site was published" in result.err
+    assert "Renamed" in (site / "build/model/unknowns.html").read_text()
+    assert not list(cache_dir.glob("*.tmp"))
+    manifest.rmdir()
+    assert "reused unchanged: 0" in run_cli("build", cwd=site).out  # nothing trusted from before
+    assert "nothing changed" in run_cli("build", cwd=site).out
