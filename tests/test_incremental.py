@@ -781,7 +781,8 @@ def test_random_edit_sequences_match_clean_builds(tmp_path: Path) -> None:
     """Differential test: random series of valid edits of every kind (several per build, as a data sync makes
     them), and now and then an invalid one; each incremental build compared with a clean build of the same
     sources: the same outcome, the same warnings and errors, the same bytes, and on an error the published
-    site untouched."""
+    site untouched. For one seed, two shards are also run again after each build and merged: the merge is
+    the clean build too, with every page taken from a shard."""
     import random
 
     from benchmarks.corpus import write_site_gen
@@ -789,11 +790,12 @@ def test_random_edit_sequences_match_clean_builds(tmp_path: Path) -> None:
     def clean(site: Path) -> tuple[int, str, dict[str, bytes]]:
         twin = tmp_path / "twin"
         shutil.rmtree(twin, ignore_errors=True)
-        shutil.copytree(site, twin, ignore=shutil.ignore_patterns("build", ".site-gen-cache"))
+        shutil.copytree(site, twin, ignore=shutil.ignore_patterns("build", ".site-gen-cache", "shard?", "merged"))
         result = run_cli("build", "--clean", "-j", "1", cwd=twin)
         return result.code, result.err, snapshot(twin / "build") if result.code == 0 else {}
 
     outcomes: set[str] = set()
+    kept = 0
     for seed in (1, 2):
         site = tmp_path / f"site-{seed}"
         write_site_gen(site, 80)
@@ -810,8 +812,17 @@ def test_random_edit_sequences_match_clean_builds(tmp_path: Path) -> None:
             assert (result.code, result.err) == (code, err), (seed, step, done)
             assert snapshot(site / "build") == (tree if code == 0 else published), (seed, step, done)
             outcomes.add("failed" if code else "warned" if "warning: " in err else "clean")
+            if seed == 1 and code == 0:  # incremental shards too: two of them, run again each time, then merged
+                for index in (0, 1):
+                    shard = run_cli("build", "--shard", f"{index}/2", "-o", f"shard{index}", cwd=site)
+                    assert shard.code == 0, (step, done, shard.err)
+                    kept += int(shard.out.split("reused unchanged: ")[1].split()[0])
+                merged = run_cli("build", "--merge", "shard0", "shard1", "-o", "merged", cwd=site)
+                assert merged.code == 0 and "pages rendered: 0," in merged.out, (step, done, merged.out)
+                assert snapshot(site / "merged") == tree, (step, done)
             catalogue.repair()
     assert outcomes == {"failed", "warned", "clean"}, outcomes  # the seeds chosen reach all three
+    assert kept > 0  # the shards were run again, not rebuilt whole
 
 
 def test_library_versions_are_those_importlib_metadata_reads(tmp_path: Path, monkeypatch) -> None:
