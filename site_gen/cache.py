@@ -22,10 +22,10 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .config import SiteConfig
 from .theme import DEFAULT_THEME
@@ -145,8 +145,7 @@ def clock(config: SiteConfig) -> int | None:
     path = config.root / ".site-gen-cache" / "clock"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
-        os.utime(path)
+        path.touch()  # sets an existing file's mtime to now, as os.utime does
         return path.stat().st_mtime_ns
     except OSError:
         return None
@@ -230,16 +229,25 @@ def _pages_file(config: SiteConfig, output: Path) -> Path:
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
+    replace_file(path, lambda handle: handle.write(json.dumps(data, sort_keys=True).encode("utf-8")))
+
+
+def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a build-cache file whole or not at all (``write`` fills a temporary file, then a rename); a file
+    that cannot be written is a clear error (site_gen.errors.OutputError), not a traceback."""
     tmp = path.with_name(path.name + ".tmp")
     try:
-        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        with tmp.open("wb") as handle:
+            write(handle)
         os.replace(tmp, path)
     except OSError as exc:
-        from .parsecache import cache_error
+        from .errors import Diagnostic, OutputError
 
         if tmp.is_file():
             tmp.unlink()
-        raise cache_error(path, exc) from None
+        raise OutputError(Diagnostic(str(path), message=f"cannot write the build cache: {exc.strerror or exc}",
+                                     hint="remove the .site-gen-cache folder (it is safe to delete at any time), "
+                                          "or make it writable")) from None
 
 
 def untouched(manifest: dict[str, Any], output: Path) -> bool:

@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             from .writer import recover  # (not imported otherwise: the no-op check stays cheap)
 
             recover(target)
-        probe = None if args.clean or merge else cache.probe(config, output or config.output_dir, shard)
+        probe = None if args.clean or merge else cache.probe(config, target, shard)
         if probe and not args.strict and probe.nothing_to_do():
             if not args.quiet:
                 print(f"nothing changed since the last build of {args.output or config.output_dir} "

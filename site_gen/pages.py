@@ -243,8 +243,7 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
     catalogue alone); it runs while the workers render, after the unchanged pages are linked."""
     _STATE.clear()
     _MADE.clear()
-    _STATE.update(config=config, catalog=catalog, site=site, staging=staging, previous=previous,
-                  keep_hashes=keep_hashes)
+    _STATE.update(config=config, catalog=catalog, site=site, staging=staging, keep_hashes=keep_hashes)
     try:
         bar = tqdm(total=len(job_list), desc="pages", unit="page", disable=not progress, leave=False)
         done: list[Done | None] = [None] * len(job_list)
@@ -262,15 +261,18 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
             else:
                 todo.append(i)
 
-        def reuse() -> None:
-            """Link the pages whose keys match (a stat and a link per file, not worth a worker); a page whose
-            files were damaged or edited since is rendered at the end."""
+        def own_work() -> None:
+            """This process's work besides rendering: link the pages whose keys match (a stat and a link per
+            file, not worth a worker; a page whose files were damaged or edited since is rendered at the end),
+            then ``also``."""
             for i, files, record in reusable:
                 done[i] = _reuse(record, files, job_list[i].key, staging, previous_dir)
                 if done[i] is None:
                     late.append(i)
                 else:
                     bar.update()
+            if also is not None:
+                also()
 
         # Listing pages are the slowest on a large catalogue: on workers even when few, and first, the index (the
         # longest) before the providers, so that no worker is left with a long page at the end.
@@ -278,9 +280,7 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
         heavy = sum(1 for i in todo if job_list[i].kind in ("index", "provider"))
         if workers <= 1 or (len(todo) < 200 and not (heavy >= 2 and len(job_list) >= 2000)) \
                 or "fork" not in multiprocessing.get_all_start_methods():
-            reuse()
-            if also is not None:
-                also()
+            own_work()
             for i in todo:
                 done[i] = _render_one(job_list[i])
                 bar.update()
@@ -293,14 +293,9 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                     done[todo[starts[number] + k]] = result
                 bar.update(len(batch))
 
-            # The workers start on the pages to render while this process links the unchanged ones, then joins them.
-            def first() -> None:
-                reuse()
-                if also is not None:
-                    also()
-
+            # The workers start on the pages to render while this process does its own work, then joins them.
             share(_chunk, [[job_list[i] for i in todo[at:at + size]] for at in starts], workers, finished,
-                  first=first)
+                  first=own_work)
         for i in late:
             done[i] = _render_one(job_list[i])
             bar.update()

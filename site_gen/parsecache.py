@@ -19,6 +19,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from . import cache
+
 CODE_DIR = Path(__file__).resolve().parent
 
 
@@ -26,12 +28,10 @@ CODE_DIR = Path(__file__).resolve().parent
 def code_key() -> str:
     """A hash of site_gen's sources and of the libraries' versions (a PyYAML or pydantic release may parse or
     validate differently): a cache made by other code is never read."""
-    from .cache import dependency_versions
-
     h = hashlib.blake2b(digest_size=16)
     for path in sorted(CODE_DIR.rglob("*.py")):
         h.update(path.read_bytes())
-    h.update(dependency_versions().encode())
+    h.update(cache.dependency_versions().encode())
     return h.hexdigest()
 
 
@@ -141,25 +141,8 @@ def read_file(path: Path, key: str) -> dict[str, Any] | None:
 
 
 def write_file(path: Path, data: dict[str, Any]) -> None:
-    """Write a cache file whole or not at all (a temporary file, then a rename); a file that cannot be written
-    is a clear error (site_gen.errors.OutputError), not a traceback."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    try:
-        with tmp.open("wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp.is_file():
-            tmp.unlink()
-        raise cache_error(path, exc) from None
-
-
-def cache_error(path: Path, exc: OSError) -> Exception:
-    from .errors import Diagnostic, OutputError
-
-    return OutputError(Diagnostic(str(path), message=f"cannot write the build cache: {exc.strerror or exc}",
-                                  hint="remove the .site-gen-cache folder (it is safe to delete at any time), "
-                                       "or make it writable"))
+    """Write a cache file whole or not at all (site_gen.cache.replace_file)."""
+    cache.replace_file(path, lambda handle: pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def read_table(path: Path | None) -> Any | None:
