@@ -9,7 +9,12 @@ median wall time, time per page, peak RSS (the whole process tree, sampled
 every 10 ms), and the ratio of site_gen to Hugo.  site_gen is measured cold
 (no cache), as a no-op rebuild and after editing one model; and, when the
 optional markdown-it-pyrs accelerator is installed, cold with it as
-``site_gen_fast`` (a copy of the corpus whose config selects it).  Results are
+``site_gen_fast`` (a copy of the corpus whose config selects it).  It also
+measures the stack's floors: Python importing PyYAML, markdown-it-py and
+Jinja2 (``floor_start``), and benchmarks/plain_loop.py, the least a generator
+on this stack does per page (``floor_loop``, and ``floor_loop_fast`` with
+markdown-it-pyrs), so a missed target can be set against what the
+libraries themselves allow.  Results are
 appended to benchmarks/results.json.  Figures come from this machine in this
 run; only the ratios are meant to travel.
 """
@@ -37,6 +42,8 @@ from benchmarks.corpus import write_hugo, write_mkdocs, write_site_gen
 
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
+BUILDERS = ("site_gen", "site_gen_noop", "site_gen_edit", "site_gen_fast", "hugo", "mkdocs",
+            "floor_start", "floor_loop", "floor_loop_fast")
 
 
 def hugo_binary() -> str:
@@ -89,8 +96,8 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
     accelerated = importlib.util.find_spec("markdown_it_pyrs") is not None  # the optional 'fast' extra
     if accelerated:
         write_site_gen(fast, n, markdown_engine="markdown-it-pyrs")
-    times: dict[str, list[tuple[float, int, int]]] = {k: [] for k in ("site_gen", "site_gen_noop", "site_gen_edit",
-                                                                  "site_gen_fast", "hugo", "mkdocs")}
+    times: dict[str, list[tuple[float, int, int]]] = {k: [] for k in BUILDERS}
+    plain = [PY, str(HERE / "plain_loop.py"), str(sg / "content"), str(work / f"plain{n}")]
     edit = next((sg / "content/models").glob("*/m000001.md"))
     original = edit.read_text()
     for run in range(runs):
@@ -106,6 +113,13 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
         times["hugo"].append(measure([hugo_binary(), "--quiet", "-d", "public"], hu))
         if mkdocs:
             times["mkdocs"].append(measure([PY, "-m", "mkdocs", "build", "-q"], mk))
+        # The floors: what the stack itself costs, with nothing of site_gen (benchmarks/plain_loop.py).
+        times["floor_start"].append(measure([PY, "-c", "import yaml, jinja2, markdown_it"], sg))
+        shutil.rmtree(work / f"plain{n}", ignore_errors=True)
+        times["floor_loop"].append(measure(plain, sg))
+        if accelerated:
+            shutil.rmtree(work / f"plain{n}", ignore_errors=True)
+            times["floor_loop_fast"].append(measure([*plain, "--engine", "markdown-it-pyrs"], sg))
     summary = {}
     for key, samples in times.items():
         if samples:
@@ -120,15 +134,18 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
         "noop_vs_hugo": summary["site_gen_noop"]["median_s"] / hugo,
         "edit_vs_hugo": summary["site_gen_edit"]["median_s"] / hugo,
     }
-    if "site_gen_fast" in summary:
-        summary["ratios"]["fast_cold_vs_hugo"] = summary["site_gen_fast"]["median_s"] / hugo
+    for name, key in (("fast_cold", "site_gen_fast"), ("floor_start", "floor_start"), ("floor_loop", "floor_loop"),
+                      ("floor_loop_fast", "floor_loop_fast")):
+        if key in summary:
+            summary["ratios"][f"{name}_vs_hugo"] = summary[key]["median_s"] / hugo
     # Each round runs the builders back to back: the median of the rounds' own ratios is steadier than the
     # ratio of medians on a machine whose speed drifts over minutes (a shared VM).
     hugo_runs = [s[0] for s in times["hugo"]]
     summary["paired_ratios"] = {
         f"{name}_vs_hugo": statistics.median(s[0] / h for s, h in zip(times[key], hugo_runs, strict=True))
         for name, key in (("cold", "site_gen"), ("noop", "site_gen_noop"), ("edit", "site_gen_edit"),
-                          ("fast_cold", "site_gen_fast")) if times[key]}
+                          ("fast_cold", "site_gen_fast"), ("floor_start", "floor_start"),
+                          ("floor_loop", "floor_loop"), ("floor_loop_fast", "floor_loop_fast")) if times[key]}
     summary["per_page_ms"] = {k: v["median_s"] / n * 1000 for k, v in summary.items() if "median_s" in v}
     return summary
 
@@ -167,7 +184,7 @@ def main() -> int:
 def print_size(n: int, result: dict) -> None:
     print(f"\n{n:,} models")
     print(f"  {'builder':<26}{'median s':>10}{'ms/page':>10}{'peak RSS MB':>14}{'peak PSS MB':>14}")
-    for key in ("site_gen", "site_gen_noop", "site_gen_edit", "site_gen_fast", "hugo", "mkdocs"):
+    for key in BUILDERS:
         if key in result:
             row = result[key]
             print(f"  {key:<26}{row['median_s']:>10.2f}{result['per_page_ms'][key]:>10.3f}{row['peak_rss_mb']:>14.0f}"
@@ -182,6 +199,16 @@ def print_size(n: int, result: dict) -> None:
     if "fast_cold_vs_hugo" in r:
         print(f"  cold, markdown-it-pyrs   {r['fast_cold_vs_hugo']:.2f}x  [{p['fast_cold_vs_hugo']:.2f}x]  "
               "(site_gen_fast: the optional 'fast' extra; markdown-it-py stays the default)")
+    print("  the stack's own floors, with nothing of site_gen (benchmarks/plain_loop.py):")
+    print(f"  plain loop / Hugo        {r['floor_loop_vs_hugo']:.2f}x  [{p['floor_loop_vs_hugo']:.2f}x]  "
+          "(libyaml + markdown-it-py + Jinja2, all cores: below it no cold build on this stack goes)")
+    if "floor_loop_fast_vs_hugo" in r:
+        print(f"  plain loop, pyrs / Hugo  {r['floor_loop_fast_vs_hugo']:.2f}x  [{p['floor_loop_fast_vs_hugo']:.2f}x]  "
+              "(the same with markdown-it-pyrs)")
+    print(f"  start-up / Hugo          {r['floor_start_vs_hugo']:.3f}x [{p['floor_start_vs_hugo']:.3f}x] "
+          "(Python importing PyYAML, markdown-it-py and Jinja2: below it no fresh-process rebuild goes)")
+    print(f"  site_gen cold / plain loop {result['site_gen']['median_s'] / result['floor_loop']['median_s']:.2f}x  "
+          "(what validation, listings, site-wide files and the cache add)")
 
 
 if __name__ == "__main__":

@@ -21,9 +21,29 @@ def test_benchmark_runs_and_prints_ratios(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     print(proc.stdout)
     for line in ("cold build / Hugo", "peak RSS / Hugo", "no-op rebuild / Hugo", "one-edit rebuild / Hugo",
-                 "cold, markdown-it-pyrs"):  # the test command installs the 'fast' extra, so that row is there
+                 # the test command installs the 'fast' extra, so the rows that use it are there
+                 "cold, markdown-it-pyrs", "plain loop / Hugo", "plain loop, pyrs / Hugo", "start-up / Hugo"):
         assert line in proc.stdout
     record = json.loads(results.read_text())[-1]["sizes"]["300"]
     assert {"site_gen", "site_gen_noop", "site_gen_edit", "site_gen_fast", "hugo", "mkdocs",
-            "paired_ratios"} <= set(record)
+            "floor_start", "floor_loop", "floor_loop_fast", "paired_ratios"} <= set(record)
     assert record["paired_ratios"]["cold_vs_hugo"] > 0
+    assert record["ratios"]["floor_loop_vs_hugo"] > 0 and record["ratios"]["floor_start_vs_hugo"] > 0
+
+
+@pytest.mark.parametrize("engine", ["markdown-it-py", "markdown-it-pyrs"])
+def test_plain_loop_renders_every_model_twice(tmp_path: Path, engine: str) -> None:
+    """The floor the benchmark compares with does the real work: every model's page and mirror, with its facts."""
+    from benchmarks.corpus import model, write_site_gen
+    from benchmarks.plain_loop import main
+
+    write_site_gen(tmp_path / "sg", 30)
+    assert main([str(tmp_path / "sg/content"), str(tmp_path / "out"), "--jobs", "2", "--engine", engine]) == 0
+    pages = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.*"))
+    assert pages == sorted(f"model/m{i:06d}/index.{ext}" for i in range(30) for ext in ("html", "md"))
+    facts = model(7)
+    html = (tmp_path / "out/model/m000007/index.html").read_text()
+    mirror = (tmp_path / "out/model/m000007/index.md").read_text()
+    assert f"<dd>{facts['context']}</dd>" in html and "<h2>When to use it</h2>" in html
+    assert f"| {facts['rows'][0]['provider']} | {facts['rows'][0]['model_id']} |" in mirror
+    assert "## When to use it" in mirror
