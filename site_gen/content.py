@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,6 +29,7 @@ from .errors import ContentChanged, ContentError, Diagnostic
 from .parsecache import ParseCache
 from .prose import check_context
 from .schema import Model, Provider, StaticPage, check_slug, slugify
+from .workers import current as current_helpers
 from .workers import pool as worker_pool
 from .yamlsafe import Document, Pos
 
@@ -214,8 +215,29 @@ def _load_all(files: list[tuple[Kind, Path]], root: Path, workers: int, pickled:
             yield _load_or_problems((kind, file, root, pickled))
         return
     jobs = [(kind, file, root, True) for kind, file in files]
+    helpers = current_helpers()
+    if helpers is not None:  # the build's helpers, forked before any content was held (site_gen.workers.Helpers)
+        size = max(20, min(100, len(jobs) // (workers * 16)))
+        batches = [jobs[at:at + size] for at in range(0, len(jobs), size)]
+        done: list[list[_Outcome]] = [[] for _ in batches]
+
+        def finished(index: int, outcomes: list[_Outcome]) -> None:
+            done[index] = outcomes
+
+        helpers.share(_load_batch, _load_batch, _same, batches, finished)
+        for outcomes in done:
+            yield from outcomes
+        return
     with worker_pool(workers) as pool:
         yield from pool.imap(_load_or_problems, jobs, chunksize=max(20, min(200, len(jobs) // (workers * 16))))
+
+
+def _load_batch(jobs: list[tuple[Kind, Path, Path, bool]]) -> list[_Outcome]:
+    return [_load_or_problems(job) for job in jobs]
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 class _Invalid(Exception):

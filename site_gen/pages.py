@@ -12,10 +12,14 @@ the previous build into the new staging folder: not rendered, not rewritten
 (tests/test_incremental.py compares rebuilds after each kind of edit with
 clean builds).
 
-Workers are forked after the catalogue is loaded, so each inherits it (and
-compiles the templates once), and the building process renders beside them
-(site_gen.workers.share); they write their pages straight into the staging
-folder and send back only file names, ids and keys.
+A build's helpers (site_gen.workers.Helpers) are forked before any content
+is loaded, so they hold the imports alone, not a second mapping of the
+catalogue: the building process sends each batch of pages with its contexts
+(its markdown left for the helper to render), and renders beside them.
+Without helpers (site-gen serve), workers are forked here and inherit the
+catalogue (site_gen.workers.share).  Either way they compile the templates
+once, write their pages straight into the staging folder and send back only
+file names, ids and keys.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -36,9 +40,10 @@ from tqdm import tqdm
 from . import api, links, tokens
 from .catalog import Catalog
 from .config import SiteConfig
+from .markdown import render_body
 from .render import Renderer
-from .view import Site, index_page, model_page, provider_page, static_page
-from .workers import share
+from .view import Bodies, Page, Site, index_page, model_page, provider_page, static_page
+from .workers import current, release_memory, share
 
 
 @dataclass(frozen=True)
@@ -123,21 +128,72 @@ INDEX_FILES = SimpleNamespace(html_file="index.html", markdown_file="llms/index.
 
 def _render_one(job: Job) -> Done:
     state = _STATE
-    config, catalog, site, staging = state["config"], state["catalog"], state["site"], state["staging"]
+    files, page, api_text = _context(job)
+    return _write(job, files, page, api_text, state["site"], state["staging"], state.get("keep_hashes", False))
+
+
+def _context(job: Job, bodies: Bodies = render_body) -> tuple[tuple[str, ...], Page, str | None]:
+    """What a page shows: its files, its context and, for a model, its JSON (from the catalogue)."""
+    config, catalog = _STATE["config"], _STATE["catalog"]
     files = _files(job)
     if job.kind == "index":
         page = index_page(config, catalog)
     else:
         entry = catalog.by_path[job.path]
-        page = {"model": model_page, "provider": provider_page, "page": static_page}[job.kind](config, catalog, entry)
-    renderer = state.get("renderer")
+        page = {"model": model_page, "provider": provider_page, "page": static_page}[job.kind](config, catalog, entry,
+                                                                                              bodies)
+    api_text = api.model_file(config, catalog.by_path[job.path])[1] if job.kind == "model" else None
+    return files, page, api_text
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A body not rendered yet: the page is rendered by a helper, which renders its markdown too."""
+
+    source: str
+    under: int
+
+
+def _prepare(batch: list[Job]) -> tuple[Any, ...]:
+    """A batch of pages as a helper process receives it (site_gen.workers.Helpers): it holds no catalogue, so
+    each page goes with its context; the markdown is left for the helper, the costliest part of a page."""
+    state = _STATE
+    pending: Bodies = lambda source, under: _Pending(source, under)  # type: ignore[assignment,return-value]  # noqa: E731
+    return (state["config"], state["site"], str(state["staging"]), state.get("keep_hashes", False),
+            [(job, *_context(job, pending)) for job in batch])
+
+
+def _render_prepared(prepared: tuple[Any, ...]) -> list[Done]:
+    config, site, staging, keep_hashes, pages = prepared
+    if _STATE.get("config") != config:  # a helper renders for one build at a time
+        _STATE.clear()
+        _MADE.clear()
+        _STATE["config"] = config
+    out = []
+    listing = False
+    for job, files, page, api_text in pages:
+        if isinstance(page.body, _Pending):
+            page = replace(page, body=render_body(page.body.source, page.body.under))
+        out.append(_write(job, files, page, api_text, site, Path(staging), keep_hashes))
+        listing = listing or job.kind in ("index", "provider")
+    if listing:  # a listing's context is the catalogue's rows: give the memory back, not just to Python's heap
+        del pages, page, prepared
+        release_memory()
+    return out
+
+
+def _write(job: Job, files: tuple[str, ...], page: Page, api_text: str | None, site: Site, staging: Path,
+           keep_hashes: bool) -> Done:
+    """Render a page's templates and write its files into the staging folder."""
+    renderer = _STATE.get("renderer")
     if renderer is None:
-        renderer = state["renderer"] = Renderer(config.templates_dir, config.root)
+        config = _STATE["config"]
+        renderer = _STATE["renderer"] = Renderer(config.templates_dir, config.root)
     html = renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
     mirror = renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)
     outputs = [html, mirror]
-    if job.kind == "model":
-        outputs.append(api.model_file(config, catalog.by_path[job.path])[1])
+    if api_text is not None:
+        outputs.append(api_text)
     sizes, hashes, encoded = [], [], []
     if not staging.is_dir():  # the build was stopped and its staging folder removed: never recreate it
         raise RuntimeError(f"staging folder {staging} is gone")
@@ -149,7 +205,7 @@ def _render_one(job: Job) -> Done:
             handle.write(data)
         sizes.append(len(data))
         encoded.append(data)
-        if state.get("keep_hashes"):
+        if keep_hashes:
             hashes.append(file_hash(data))
     # The page-weight report is about model pages: the listings (the home page is megabytes at 10,000 models,
     # and the longest job of an edit) are not compressed for it.
@@ -294,8 +350,12 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                 bar.update(len(batch))
 
             # The workers start on the pages to render while this process does its own work, then joins them.
-            share(_chunk, [[job_list[i] for i in todo[at:at + size]] for at in starts], workers, finished,
-                  first=own_work)
+            batches = [[job_list[i] for i in todo[at:at + size]] for at in starts]
+            helpers = current()
+            if helpers is not None:  # started before the content was loaded: they get each page's context
+                helpers.share(_chunk, _render_prepared, _prepare, batches, finished, first=own_work)
+            else:
+                share(_chunk, batches, workers, finished, first=own_work)
         for i in late:
             done[i] = _render_one(job_list[i])
             bar.update()
