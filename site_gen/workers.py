@@ -40,6 +40,46 @@ def release_memory() -> None:
         pass
 
 
+class _Tally:
+    """The building process's side of sharing work: its own items, and the results that others send."""
+
+    def __init__(self, count: int, on_done: Callable[[int, Any], None]):
+        self.pending = count
+        self.on_done = on_done
+
+    def receive(self, message: tuple[int, bool, Any]) -> None:
+        index, ok, payload = message
+        if not ok:
+            raise payload
+        self.on_done(index, payload)
+        self.pending -= 1
+
+    def work_here(self, take: Callable[[], int], work: Callable[[Any], Any], items: Sequence[Any],
+                  get_nowait: Callable[[], tuple[int, bool, Any]], first: Callable[[], None] | None) -> None:
+        """``first``, then items taken from the shared counter until none is left, with what the others
+        finished meanwhile received after each (the progress bar moves with them)."""
+        if first is not None:
+            first()
+        while (index := take()) < len(items):
+            self.on_done(index, work(items[index]))
+            self.pending -= 1
+            while True:
+                try:
+                    self.receive(get_nowait())
+                except queue.Empty:
+                    break
+
+
+def _travelling(exc: BaseException) -> BaseException:
+    """An exception to send to the building process: whole when it pickles (site_gen's errors do), else its
+    traceback as text."""
+    try:
+        pickle.dumps(exc)
+    except Exception:
+        return RuntimeError("".join(traceback.format_exception(exc)))
+    return exc
+
+
 def pool(workers: int) -> Pool:
     """A fork-based pool whose workers inherit the parent's state and are killed when it dies."""
     return multiprocessing.get_context("fork").Pool(workers, initializer=_die_with_parent)
@@ -71,12 +111,8 @@ def share(work: Callable[[Any], Any], items: Sequence[Any], workers: int,
         while (index := take()) < len(items):
             try:
                 results.put((index, True, work(items[index])))
-            except BaseException as exc:  # sent whole when it pickles (site_gen's errors do), else as text
-                try:
-                    pickle.dumps(exc)
-                except Exception:
-                    exc = RuntimeError("".join(traceback.format_exception(exc)))
-                results.put((index, False, exc))
+            except BaseException as exc:
+                results.put((index, False, _travelling(exc)))
                 break
         results.close()
         results.join_thread()
@@ -84,34 +120,16 @@ def share(work: Callable[[Any], Any], items: Sequence[Any], workers: int,
     children = [context.Process(target=child, daemon=True, name=f"site-gen-worker-{k}") for k in range(workers - 1)]
     for process in children:
         process.start()
-    pending = len(items)
-
-    def receive(message: tuple[int, bool, Any]) -> None:
-        nonlocal pending
-        index, ok, payload = message
-        if not ok:
-            raise payload
-        on_done(index, payload)
-        pending -= 1
-
+    tally = _Tally(len(items), on_done)
     try:
-        if first is not None:
-            first()
-        while (index := take()) < len(items):
-            on_done(index, work(items[index]))
-            pending -= 1
-            while True:  # what the children finished meanwhile (the progress bar moves with them)
-                try:
-                    receive(results.get_nowait())
-                except queue.Empty:
-                    break
-        while pending:
+        tally.work_here(take, work, items, results.get_nowait, first)
+        while tally.pending:
             try:
-                receive(results.get(timeout=0.2))
+                tally.receive(results.get(timeout=0.2))
             except queue.Empty:
                 if not any(process.is_alive() for process in children):
                     try:  # all gone: what they sent is in the pipe by now
-                        receive(results.get(timeout=1.0))
+                        tally.receive(results.get(timeout=1.0))
                     except queue.Empty:
                         raise RuntimeError(f"a worker process ended without its results "
                                            f"(exit codes {[p.exitcode for p in children]})") from None
@@ -239,32 +257,14 @@ class Helpers:
 
         feeder = threading.Thread(target=feed, name="site-gen-feeder", daemon=True)
         collector = threading.Thread(target=collect, name="site-gen-collector", daemon=True)
-        pending = len(items)
-
-        def receive(message: tuple[int, bool, Any]) -> None:
-            nonlocal pending
-            index, ok, payload = message
-            if not ok:
-                raise payload
-            on_done(index, payload)
-            pending -= 1
-
+        tally = _Tally(len(items), on_done)
         feeder.start()
         collector.start()
         try:
-            if first is not None:
-                first()
-            while (index := claim()) < len(items):
-                on_done(index, local(items[index]))
-                pending -= 1
-                while True:
-                    try:
-                        receive(arrived.get_nowait())
-                    except queue.Empty:
-                        break
-            while pending:
+            tally.work_here(claim, local, items, arrived.get_nowait, first)
+            while tally.pending:
                 try:
-                    receive(arrived.get(timeout=0.2))
+                    tally.receive(arrived.get(timeout=0.2))
                 except queue.Empty:
                     if not collector.is_alive():
                         raise RuntimeError("a worker process ended without its results") from None
@@ -293,12 +293,8 @@ def _helper_main(connection: Any, parent_end: Any) -> None:
         index, work, argument = task
         try:
             message: tuple[int, bool, Any] = (index, True, work(argument))
-        except BaseException as exc:  # sent whole when it pickles (site_gen's errors do), else as text
-            try:
-                pickle.dumps(exc)
-            except Exception:
-                exc = RuntimeError("".join(traceback.format_exception(exc)))
-            message = (index, False, exc)
+        except BaseException as exc:
+            message = (index, False, _travelling(exc))
         try:
             connection.send(message)
         except (OSError, pickle.PicklingError) as exc:
