@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import multiprocessing
 import os
 import pickle
 import stat
@@ -30,7 +29,6 @@ from .parsecache import ParseCache
 from .prose import check_context
 from .schema import Model, Provider, StaticPage, check_slug, slugify
 from .workers import current as current_helpers
-from .workers import pool as worker_pool
 from .yamlsafe import Document, Pos
 
 SCHEMAS: dict[str, type[BaseModel]] = {"model": Model, "provider": Provider, "page": StaticPage}
@@ -208,28 +206,24 @@ def _load_or_problems(job: tuple[Kind, Path, Path, bool]) -> _Outcome:
 
 
 def _load_all(files: list[tuple[Kind, Path]], root: Path, workers: int, pickled: bool) -> Iterator[_Outcome]:
-    """Parse in file order; with several workers, in forked processes (results keep the same order, and arrive
-    while the workers go on, so the caller unpickles them meanwhile)."""
-    if workers <= 1 or len(files) < 400 or "fork" not in multiprocessing.get_all_start_methods():
+    """Parse, giving the results in file order; with several workers, this process and the build's helpers
+    (site_gen.workers.Helpers, forked before any content was held) share the files."""
+    helpers = current_helpers()
+    if workers <= 1 or len(files) < 400 or helpers is None:
         for kind, file in files:
             yield _load_or_problems((kind, file, root, pickled))
         return
     jobs = [(kind, file, root, True) for kind, file in files]
-    helpers = current_helpers()
-    if helpers is not None:  # the build's helpers, forked before any content was held (site_gen.workers.Helpers)
-        size = max(20, min(100, len(jobs) // (workers * 16)))
-        batches = [jobs[at:at + size] for at in range(0, len(jobs), size)]
-        done: list[list[_Outcome]] = [[] for _ in batches]
+    size = max(20, min(100, len(jobs) // (workers * 16)))
+    batches = [jobs[at:at + size] for at in range(0, len(jobs), size)]
+    done: list[list[_Outcome]] = [[] for _ in batches]
 
-        def finished(index: int, outcomes: list[_Outcome]) -> None:
-            done[index] = outcomes
+    def finished(index: int, outcomes: list[_Outcome]) -> None:
+        done[index] = outcomes
 
-        helpers.share(_load_batch, _load_batch, _same, batches, finished)
-        for outcomes in done:
-            yield from outcomes
-        return
-    with worker_pool(workers) as pool:
-        yield from pool.imap(_load_or_problems, jobs, chunksize=max(20, min(200, len(jobs) // (workers * 16))))
+    helpers.share(_load_batch, _load_batch, _same, batches, finished)
+    for outcomes in done:
+        yield from outcomes
 
 
 def _load_batch(jobs: list[tuple[Kind, Path, Path, bool]]) -> list[_Outcome]:

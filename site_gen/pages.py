@@ -15,18 +15,15 @@ clean builds).
 A build's helpers (site_gen.workers.Helpers) are forked before any content
 is loaded, so they hold the imports alone, not a second mapping of the
 catalogue: the building process sends each batch of pages with its contexts
-(its markdown left for the helper to render), and renders beside them.
-Without helpers (site-gen serve), workers are forked here and inherit the
-catalogue (site_gen.workers.share).  Either way they compile the templates
-once, write their pages straight into the staging folder and send back only
-file names, ids and keys.
+(its markdown left for the helper to render), and renders beside them.  They
+compile the templates once, write their pages straight into the staging
+folder and send back only file names, ids and keys.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -43,7 +40,7 @@ from .config import SiteConfig
 from .markdown import render_body
 from .render import Renderer
 from .view import Bodies, Page, Site, index_page, model_page, provider_page, static_page
-from .workers import current, release_memory, share
+from .workers import current, release_memory
 
 
 @dataclass(frozen=True)
@@ -158,9 +155,8 @@ def _prepare(batch: list[Job]) -> tuple[Any, ...]:
     """A batch of pages as a helper process receives it (site_gen.workers.Helpers): it holds no catalogue, so
     each page goes with its context; the markdown is left for the helper, the costliest part of a page."""
     state = _STATE
-    pending: Bodies = lambda source, under: _Pending(source, under)  # type: ignore[assignment,return-value]  # noqa: E731
     return (state["config"], state["site"], str(state["staging"]), state.get("keep_hashes", False),
-            [(job, *_context(job, pending)) for job in batch])
+            [(job, *_context(job, _Pending)) for job in batch])  # type: ignore[arg-type]
 
 
 def _render_prepared(prepared: tuple[Any, ...]) -> list[Done]:
@@ -334,8 +330,8 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
         # longest) before the providers, so that no worker is left with a long page at the end.
         todo.sort(key=lambda i: _ORDER.get(job_list[i].kind, 2))
         heavy = sum(1 for i in todo if job_list[i].kind in ("index", "provider"))
-        if workers <= 1 or (len(todo) < 200 and not (heavy >= 2 and len(job_list) >= 2000)) \
-                or "fork" not in multiprocessing.get_all_start_methods():
+        helpers = current()  # the build's, forked before the content was loaded: they get each page's context
+        if workers <= 1 or helpers is None or (len(todo) < 200 and not (heavy >= 2 and len(job_list) >= 2000)):
             own_work()
             for i in todo:
                 done[i] = _render_one(job_list[i])
@@ -351,11 +347,7 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
 
             # The workers start on the pages to render while this process does its own work, then joins them.
             batches = [[job_list[i] for i in todo[at:at + size]] for at in starts]
-            helpers = current()
-            if helpers is not None:  # started before the content was loaded: they get each page's context
-                helpers.share(_chunk, _render_prepared, _prepare, batches, finished, first=own_work)
-            else:
-                share(_chunk, batches, workers, finished, first=own_work)
+            helpers.share(_chunk, _render_prepared, _prepare, batches, finished, first=own_work)
         for i in late:
             done[i] = _render_one(job_list[i])
             bar.update()

@@ -1,4 +1,4 @@
-"""Worker processes that die with their parent.
+"""Worker processes, forked before a build holds any content, that die with their parent.
 
 A build killed with SIGKILL must not leave workers behind that keep writing
 into a staging folder the next build has already cleaned up.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import multiprocessing
 import pickle
 import queue
@@ -17,57 +18,25 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import wait
-from multiprocessing.pool import Pool
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 
 
+@functools.cache
+def _libc() -> Any:
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
 def _die_with_parent() -> None:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: workers still end when their queue closes
-        pass
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: a helper still ends when its connection closes
+        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def release_memory() -> None:
     """Hand freed memory back to the system (glibc keeps it for the process otherwise); a no-op elsewhere."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
-class _Tally:
-    """The building process's side of sharing work: its own items, and the results that others send."""
-
-    def __init__(self, count: int, on_done: Callable[[int, Any], None]):
-        self.pending = count
-        self.on_done = on_done
-
-    def receive(self, message: tuple[int, bool, Any]) -> None:
-        index, ok, payload = message
-        if not ok:
-            raise payload
-        self.on_done(index, payload)
-        self.pending -= 1
-
-    def work_here(self, take: Callable[[], int], work: Callable[[Any], Any], items: Sequence[Any],
-                  get_nowait: Callable[[], tuple[int, bool, Any]], first: Callable[[], None] | None) -> None:
-        """``first``, then items taken from the shared counter until none is left, with what the others
-        finished meanwhile received after each (the progress bar moves with them)."""
-        if first is not None:
-            first()
-        while (index := take()) < len(items):
-            self.on_done(index, work(items[index]))
-            self.pending -= 1
-            while True:
-                try:
-                    self.receive(get_nowait())
-                except queue.Empty:
-                    break
+    with contextlib.suppress(OSError, AttributeError):
+        _libc().malloc_trim(0)
 
 
 def _travelling(exc: BaseException) -> BaseException:
@@ -80,76 +49,14 @@ def _travelling(exc: BaseException) -> BaseException:
     return exc
 
 
-def pool(workers: int) -> Pool:
-    """A fork-based pool whose workers inherit the parent's state and are killed when it dies."""
-    return multiprocessing.get_context("fork").Pool(workers, initializer=_die_with_parent)
-
-
-def share(work: Callable[[Any], Any], items: Sequence[Any], workers: int,
-          on_done: Callable[[int, Any], None], first: Callable[[], None] | None = None) -> None:
-    """Run ``work(item)`` for every item on ``workers`` processes, this one among them.
-
-    ``workers - 1`` forked children and the caller each take the next item from a shared counter until none
-    is left, so the work balances itself whatever each item costs. ``on_done(index, result)`` runs here, for
-    every item. The caller renders instead of waiting on a pool: on 2 cores that is one process fewer holding
-    the catalogue. A child's exception is raised here; a child that dies without its results is an error,
-    not a hang; on any error the children are stopped. ``first``, if given, runs here once the children
-    have started, before this process takes items: work of its own that overlaps theirs.
-    """
-    context = multiprocessing.get_context("fork")
-    counter = context.Value("q", 0)
-    results: Any = context.Queue()
-
-    def take() -> int:
-        with counter.get_lock():
-            index = counter.value
-            counter.value = index + 1
-        return index
-
-    def child() -> None:
-        _die_with_parent()
-        while (index := take()) < len(items):
-            try:
-                results.put((index, True, work(items[index])))
-            except BaseException as exc:
-                results.put((index, False, _travelling(exc)))
-                break
-        results.close()
-        results.join_thread()
-
-    children = [context.Process(target=child, daemon=True, name=f"site-gen-worker-{k}") for k in range(workers - 1)]
-    for process in children:
-        process.start()
-    tally = _Tally(len(items), on_done)
-    try:
-        tally.work_here(take, work, items, results.get_nowait, first)
-        while tally.pending:
-            try:
-                tally.receive(results.get(timeout=0.2))
-            except queue.Empty:
-                if not any(process.is_alive() for process in children):
-                    try:  # all gone: what they sent is in the pipe by now
-                        tally.receive(results.get(timeout=1.0))
-                    except queue.Empty:
-                        raise RuntimeError(f"a worker process ended without its results "
-                                           f"(exit codes {[p.exitcode for p in children]})") from None
-    finally:
-        for process in children:
-            if process.is_alive():
-                process.terminate()
-            process.join()
-        results.close()
-        results.cancel_join_thread()
-
-
 class Helpers:
     """Worker processes forked at the start of a build, before it holds any content, that run tasks sent to them.
 
     A worker forked after the catalogue is loaded maps every page of it: the benchmark's RSS, summed over the
     process tree, counts them twice, and a page the worker touches is copied. These workers hold the imports
     alone. They cannot read the build's data, so each task carries what it needs: the content files to parse,
-    or a page's prepared context (site_gen.pages). ``share`` gives them work as ``workers.share`` does, with
-    the building process working beside them.
+    or a page's prepared context (site_gen.pages). ``share`` gives them work, with the building process working
+    beside them.
     """
 
     def __init__(self, count: int, in_flight: int = 3):
@@ -204,10 +111,10 @@ class Helpers:
         connections, processes = list(self.connections), list(self.processes)  # kill() empties the lists
         lock = threading.Lock()
         cursor = [0]
-        slots = threading.Semaphore(self.in_flight * len(self.connections))
+        slots = threading.Semaphore(self.in_flight * len(connections))
         arrived: queue.SimpleQueue[tuple[int, bool, Any]] = queue.SimpleQueue()
-        sent = [0] * len(self.connections)
-        answered = [0] * len(self.connections)
+        sent = [0] * len(connections)
+        answered = [0] * len(connections)
         stop = threading.Event()
         feeding_done = threading.Event()
 
@@ -257,25 +164,42 @@ class Helpers:
 
         feeder = threading.Thread(target=feed, name="site-gen-feeder", daemon=True)
         collector = threading.Thread(target=collect, name="site-gen-collector", daemon=True)
-        tally = _Tally(len(items), on_done)
+        pending = len(items)
+
+        def receive(message: tuple[int, bool, Any]) -> None:
+            nonlocal pending
+            index, ok, payload = message
+            if not ok:
+                raise payload
+            on_done(index, payload)
+            pending -= 1
+
         feeder.start()
         collector.start()
         try:
-            tally.work_here(claim, local, items, arrived.get_nowait, first)
-            while tally.pending:
+            if first is not None:
+                first()
+            while (index := claim()) < len(items):
+                on_done(index, local(items[index]))
+                pending -= 1
+                while True:  # what the helpers finished meanwhile (the progress bar moves with them)
+                    try:
+                        receive(arrived.get_nowait())
+                    except queue.Empty:
+                        break
+            while pending:
                 try:
-                    tally.receive(arrived.get(timeout=0.2))
+                    receive(arrived.get(timeout=0.2))
                 except queue.Empty:
                     if not collector.is_alive():
                         raise RuntimeError("a worker process ended without its results") from None
         except BaseException:
             stop.set()
-            slots.release(len(connections) + 1)
             self.kill()
             raise
         finally:
             stop.set()
-            slots.release(len(connections) + 1)
+            slots.release(len(connections) + 1)  # a feeder waiting for a slot sees the stop
             feeder.join()
             collector.join()
 
