@@ -32,7 +32,6 @@ from .view import (
     not_found_page,
     site_context,
 )
-from .workers import helpers as workers_helpers
 from .writer import StagedOutput, check_output_dir
 
 
@@ -337,16 +336,6 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     now = probe.clock if probe else cache.clock(config) if write else None
     signature = probe.signature if probe else cache.signature(config, now)
     workers = jobs or os.cpu_count() or 1
-    # The helpers are forked now, before any content is held: they parse, then render (site_gen.workers.Helpers).
-    with workers_helpers(workers - 1):
-        return _build_with(config, output, write, strict, shown_output, incremental, progress, probe, shard, merge,
-                           clock, stamp_text, now, signature, workers)
-
-
-def _build_with(config: SiteConfig, output: Path, write: bool, strict: bool, shown_output: str | None,
-                incremental: bool, progress: bool, probe: cache.Probe | None, shard: tuple[int, int] | None,
-                merge: list[Path] | None, clock: _Clock, stamp_text: str, now: int | None, signature: str,
-                workers: int) -> BuildResult:
     parse_cache = config.root / ".site-gen-cache" / "content.pickle" if write else None
     with collector_paused():  # frozen before the collector runs again: its first pass would find nothing
         content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import multiprocessing
 import os
 import pickle
 import stat
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,7 +29,7 @@ from .errors import ContentChanged, ContentError, Diagnostic
 from .parsecache import ParseCache
 from .prose import check_context
 from .schema import Model, Provider, StaticPage, check_slug, slugify
-from .workers import current as current_helpers
+from .workers import pool as worker_pool
 from .yamlsafe import Document, Pos
 
 SCHEMAS: dict[str, type[BaseModel]] = {"model": Model, "provider": Provider, "page": StaticPage}
@@ -206,32 +207,15 @@ def _load_or_problems(job: tuple[Kind, Path, Path, bool]) -> _Outcome:
 
 
 def _load_all(files: list[tuple[Kind, Path]], root: Path, workers: int, pickled: bool) -> Iterator[_Outcome]:
-    """Parse, giving the results in file order; with several workers, this process and the build's helpers
-    (site_gen.workers.Helpers, forked before any content was held) share the files."""
-    helpers = current_helpers()
-    if workers <= 1 or len(files) < 400 or helpers is None:
+    """Parse in file order; with several workers, in forked processes (results keep the same order, and arrive
+    while the workers go on, so the caller unpickles them meanwhile)."""
+    if workers <= 1 or len(files) < 400 or "fork" not in multiprocessing.get_all_start_methods():
         for kind, file in files:
             yield _load_or_problems((kind, file, root, pickled))
         return
     jobs = [(kind, file, root, True) for kind, file in files]
-    size = max(20, min(100, len(jobs) // (workers * 16)))
-    batches = [jobs[at:at + size] for at in range(0, len(jobs), size)]
-    done: list[list[_Outcome]] = [[] for _ in batches]
-
-    def finished(index: int, outcomes: list[_Outcome]) -> None:
-        done[index] = outcomes
-
-    helpers.share(_load_batch, _load_batch, _same, batches, finished)
-    for outcomes in done:
-        yield from outcomes
-
-
-def _load_batch(jobs: list[tuple[Kind, Path, Path, bool]]) -> list[_Outcome]:
-    return [_load_or_problems(job) for job in jobs]
-
-
-def _same(value: Any) -> Any:
-    return value
+    with worker_pool(workers) as pool:
+        yield from pool.imap(_load_or_problems, jobs, chunksize=max(20, min(200, len(jobs) // (workers * 16))))
 
 
 class _Invalid(Exception):

@@ -12,11 +12,9 @@ the previous build into the new staging folder: not rendered, not rewritten
 (tests/test_incremental.py compares rebuilds after each kind of edit with
 clean builds).
 
-A build's helpers (site_gen.workers.Helpers) are forked before any content
-is loaded, so they hold the imports alone, not a second mapping of the
-catalogue: the building process sends each batch of pages with its contexts
-(its markdown left for the helper to render), and renders beside them.  They
-compile the templates once, write their pages straight into the staging
+Workers are forked after the catalogue is loaded, so each inherits it (and
+compiles the templates once), and the building process renders beside them
+(site_gen.workers.share); they write their pages straight into the staging
 folder and send back only file names, ids and keys.
 """
 
@@ -24,10 +22,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -37,10 +36,9 @@ from tqdm import tqdm
 from . import api, links, tokens
 from .catalog import Catalog
 from .config import SiteConfig
-from .markdown import render_body
 from .render import Renderer
-from .view import Bodies, Page, Site, index_page, model_page, provider_page, static_page
-from .workers import current, release_memory
+from .view import Site, index_page, model_page, provider_page, static_page
+from .workers import share
 
 
 @dataclass(frozen=True)
@@ -125,71 +123,21 @@ INDEX_FILES = SimpleNamespace(html_file="index.html", markdown_file="llms/index.
 
 def _render_one(job: Job) -> Done:
     state = _STATE
-    files, page, api_text = _context(job)
-    return _write(job, files, page, api_text, state["site"], state["staging"], state.get("keep_hashes", False))
-
-
-def _context(job: Job, bodies: Bodies = render_body) -> tuple[tuple[str, ...], Page, str | None]:
-    """What a page shows: its files, its context and, for a model, its JSON (from the catalogue)."""
-    config, catalog = _STATE["config"], _STATE["catalog"]
+    config, catalog, site, staging = state["config"], state["catalog"], state["site"], state["staging"]
     files = _files(job)
     if job.kind == "index":
         page = index_page(config, catalog)
     else:
         entry = catalog.by_path[job.path]
-        page = {"model": model_page, "provider": provider_page, "page": static_page}[job.kind](config, catalog, entry,
-                                                                                              bodies)
-    api_text = api.model_file(config, catalog.by_path[job.path])[1] if job.kind == "model" else None
-    return files, page, api_text
-
-
-@dataclass(frozen=True)
-class _Pending:
-    """A body not rendered yet: the page is rendered by a helper, which renders its markdown too."""
-
-    source: str
-    under: int
-
-
-def _prepare(batch: list[Job]) -> tuple[Any, ...]:
-    """A batch of pages as a helper process receives it (site_gen.workers.Helpers): it holds no catalogue, so
-    each page goes with its context; the markdown is left for the helper, the costliest part of a page."""
-    state = _STATE
-    return (state["config"], state["site"], str(state["staging"]), state.get("keep_hashes", False),
-            [(job, *_context(job, _Pending)) for job in batch])  # type: ignore[arg-type]
-
-
-def _render_prepared(prepared: tuple[Any, ...]) -> list[Done]:
-    config, site, staging, keep_hashes, pages = prepared
-    if _STATE.get("config") != config:  # a helper renders for one build at a time
-        _STATE.clear()
-        _MADE.clear()
-        _STATE["config"] = config
-    out = []
-    listing = False
-    for job, files, page, api_text in pages:
-        if isinstance(page.body, _Pending):
-            page = replace(page, body=render_body(page.body.source, page.body.under))
-        out.append(_write(job, files, page, api_text, site, Path(staging), keep_hashes))
-        listing = listing or job.kind in ("index", "provider")
-    if listing:  # a listing's context is the catalogue's rows: give the memory back, not just to Python's heap
-        del pages, page, prepared
-        release_memory()
-    return out
-
-
-def _write(job: Job, files: tuple[str, ...], page: Page, api_text: str | None, site: Site, staging: Path,
-           keep_hashes: bool) -> Done:
-    """Render a page's templates and write its files into the staging folder."""
-    renderer = _STATE.get("renderer")
+        page = {"model": model_page, "provider": provider_page, "page": static_page}[job.kind](config, catalog, entry)
+    renderer = state.get("renderer")
     if renderer is None:
-        config = _STATE["config"]
-        renderer = _STATE["renderer"] = Renderer(config.templates_dir, config.root)
+        renderer = state["renderer"] = Renderer(config.templates_dir, config.root)
     html = renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
     mirror = renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)
     outputs = [html, mirror]
-    if api_text is not None:
-        outputs.append(api_text)
+    if job.kind == "model":
+        outputs.append(api.model_file(config, catalog.by_path[job.path])[1])
     sizes, hashes, encoded = [], [], []
     if not staging.is_dir():  # the build was stopped and its staging folder removed: never recreate it
         raise RuntimeError(f"staging folder {staging} is gone")
@@ -201,7 +149,7 @@ def _write(job: Job, files: tuple[str, ...], page: Page, api_text: str | None, s
             handle.write(data)
         sizes.append(len(data))
         encoded.append(data)
-        if keep_hashes:
+        if state.get("keep_hashes"):
             hashes.append(file_hash(data))
     # The page-weight report is about model pages: the listings (the home page is megabytes at 10,000 models,
     # and the longest job of an edit) are not compressed for it.
@@ -330,8 +278,8 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
         # longest) before the providers, so that no worker is left with a long page at the end.
         todo.sort(key=lambda i: _ORDER.get(job_list[i].kind, 2))
         heavy = sum(1 for i in todo if job_list[i].kind in ("index", "provider"))
-        helpers = current()  # the build's, forked before the content was loaded: they get each page's context
-        if workers <= 1 or helpers is None or (len(todo) < 200 and not (heavy >= 2 and len(job_list) >= 2000)):
+        if workers <= 1 or (len(todo) < 200 and not (heavy >= 2 and len(job_list) >= 2000)) \
+                or "fork" not in multiprocessing.get_all_start_methods():
             own_work()
             for i in todo:
                 done[i] = _render_one(job_list[i])
@@ -346,8 +294,8 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                 bar.update(len(batch))
 
             # The workers start on the pages to render while this process does its own work, then joins them.
-            batches = [[job_list[i] for i in todo[at:at + size]] for at in starts]
-            helpers.share(_chunk, _render_prepared, _prepare, batches, finished, first=own_work)
+            share(_chunk, [[job_list[i] for i in todo[at:at + size]] for at in starts], workers, finished,
+                  first=own_work)
         for i in late:
             done[i] = _render_one(job_list[i])
             bar.update()

@@ -10,7 +10,6 @@ its context and the templates.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,9 +102,6 @@ class Page:
 
 
 NO_BODY = Body("", "", ())
-Bodies = Callable[[str, int], Body]
-"""How a page's markdown body becomes its Body: rendered at once (render_body), or left for the process that
-renders the page (site_gen.pages)."""
 
 
 def display_name(model: Model) -> str:
@@ -129,7 +125,7 @@ def price_table(pricing: Pricing | None) -> PriceTable | None:
     return PriceTable(columns, rows, pricing.source)
 
 
-def model_page(config: SiteConfig, catalog: Catalog, entry: Entry, bodies: Bodies = render_body) -> Page:
+def model_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
     model = entry.data
     assert isinstance(model, Model)
     provider_entry = catalog.provider_of(entry)
@@ -145,7 +141,7 @@ def model_page(config: SiteConfig, catalog: Catalog, entry: Entry, bodies: Bodie
         urls=urls,
         data_updated=model.data_updated,
         id=model.id,
-        body=bodies(entry.body, 2),
+        body=render_body(entry.body),
         breadcrumbs=[("Home", config.href("/")), (provider.name, provider_urls.href), (display_name(model), urls.href)],
         breadcrumb_urls=[("Home", config.url("/")), (provider.name, provider_urls.canonical_url),
                          (display_name(model), urls.canonical_url)],
@@ -164,7 +160,7 @@ def model_page(config: SiteConfig, catalog: Catalog, entry: Entry, bodies: Bodie
     )
 
 
-def provider_page(config: SiteConfig, catalog: Catalog, entry: Entry, bodies: Bodies = render_body) -> Page:
+def provider_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
     provider = entry.data
     assert isinstance(provider, Provider)
     urls = catalog.urls[entry.path]
@@ -180,7 +176,7 @@ def provider_page(config: SiteConfig, catalog: Catalog, entry: Entry, bodies: Bo
         urls=urls,
         data_updated=provider.data_updated,
         id=provider.id,
-        body=bodies(entry.body, 2),
+        body=render_body(entry.body),
         breadcrumbs=[("Home", config.href("/")), (provider.name, urls.href)],
         breadcrumb_urls=[("Home", config.url("/")), (provider.name, urls.canonical_url)],
         data=provider,
@@ -292,12 +288,12 @@ def _default_intents(model: Model, provider: Provider) -> list[str]:
     ]
 
 
-def static_page(config: SiteConfig, catalog: Catalog, entry: Entry, bodies: Bodies = render_body) -> Page:
+def static_page(config: SiteConfig, catalog: Catalog, entry: Entry) -> Page:
     page = entry.data
     assert isinstance(page, StaticPage)
     urls = catalog.urls[entry.path]
     return Page(kind="page", content_type="page", title=page.title, description=page.description or page.title,
-                urls=urls, data_updated=page.data_updated, id=page.id, body=bodies(entry.body, 1),
+                urls=urls, data_updated=page.data_updated, id=page.id, body=render_body(entry.body, under=1),
                 breadcrumbs=[("Home", config.href("/")), (page.title, urls.href)], data=page,
                 breadcrumb_urls=[("Home", config.url("/")), (page.title, urls.canonical_url)],
                 source_file=entry.path)

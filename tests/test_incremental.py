@@ -872,27 +872,3 @@ def test_a_no_op_build_imports_no_rendering_code(tmp_path: Path) -> None:
     heavy = {"jinja2", "pydantic", "markdown_it", "markdown_it_pyrs", "site_gen.build", "site_gen.schema",
              "site_gen.writer", "importlib.metadata", "subprocess", "ctypes", "multiprocessing"}
     assert not loaded & heavy, sorted(loaded & heavy)
-
-
-@pytest.mark.slow
-def test_helpers_parse_and_render_the_same_bytes_as_one_process(tmp_path: Path, monkeypatch) -> None:
-    """Helpers forked before the content is loaded (site_gen.workers.Helpers) get every page's context with the
-    page: a catalogue big enough for them to parse and render gives the tree one process gives."""
-    from benchmarks.corpus import write_site_gen
-    from site_gen import workers
-
-    calls: list[int] = []
-    share = workers.Helpers.share
-
-    def counted(self, local, remote, prepare, items, on_done, first=None):
-        calls.append(len(items))
-        return share(self, local, remote, prepare, items, on_done, first)
-
-    monkeypatch.setattr(workers.Helpers, "share", counted)
-    trees = []
-    for jobs in ("1", "2"):
-        write_site_gen(tmp_path / f"j{jobs}", 450)
-        assert run_cli("build", "--clean", "-j", jobs, cwd=tmp_path / f"j{jobs}").code == 0
-        trees.append(snapshot(tmp_path / f"j{jobs}/build"))
-    assert len(calls) == 2  # the -j 2 build: parsing, then rendering
-    assert trees[0] == trees[1]
