@@ -44,6 +44,9 @@ HERE = Path(__file__).resolve().parent
 PY = sys.executable
 BUILDERS = ("site_gen", "site_gen_noop", "site_gen_edit", "site_gen_fast", "hugo", "mkdocs",
             "floor_start", "floor_loop", "floor_loop_fast")
+TIMED = (("cold", "site_gen"), ("noop", "site_gen_noop"), ("edit", "site_gen_edit"), ("fast_cold", "site_gen_fast"),
+         ("floor_start", "floor_start"), ("floor_loop", "floor_loop"), ("floor_loop_fast", "floor_loop_fast"))
+"""(ratio name, builder) of every wall time compared with Hugo's."""
 
 
 def hugo_binary() -> str:
@@ -128,24 +131,16 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
                             "peak_pss_mb": max(s[2] for s in samples) / 1e6, "runs": [s[0] for s in samples]}
     hugo = summary["hugo"]["median_s"]
     summary["ratios"] = {
-        "cold_vs_hugo": summary["site_gen"]["median_s"] / hugo,
         "rss_vs_hugo": summary["site_gen"]["peak_rss_mb"] / summary["hugo"]["peak_rss_mb"],
         "pss_vs_hugo": summary["site_gen"]["peak_pss_mb"] / summary["hugo"]["peak_pss_mb"],
-        "noop_vs_hugo": summary["site_gen_noop"]["median_s"] / hugo,
-        "edit_vs_hugo": summary["site_gen_edit"]["median_s"] / hugo,
+        **{f"{name}_vs_hugo": summary[key]["median_s"] / hugo for name, key in TIMED if key in summary},
     }
-    for name, key in (("fast_cold", "site_gen_fast"), ("floor_start", "floor_start"), ("floor_loop", "floor_loop"),
-                      ("floor_loop_fast", "floor_loop_fast")):
-        if key in summary:
-            summary["ratios"][f"{name}_vs_hugo"] = summary[key]["median_s"] / hugo
     # Each round runs the builders back to back: the median of the rounds' own ratios is steadier than the
     # ratio of medians on a machine whose speed drifts over minutes (a shared VM).
     hugo_runs = [s[0] for s in times["hugo"]]
     summary["paired_ratios"] = {
         f"{name}_vs_hugo": statistics.median(s[0] / h for s, h in zip(times[key], hugo_runs, strict=True))
-        for name, key in (("cold", "site_gen"), ("noop", "site_gen_noop"), ("edit", "site_gen_edit"),
-                          ("fast_cold", "site_gen_fast"), ("floor_start", "floor_start"),
-                          ("floor_loop", "floor_loop"), ("floor_loop_fast", "floor_loop_fast")) if times[key]}
+        for name, key in TIMED if times[key]}
     summary["per_page_ms"] = {k: v["median_s"] / n * 1000 for k, v in summary.items() if "median_s" in v}
     return summary
 
