@@ -302,6 +302,71 @@ def test_entries_from_the_parse_cache_share_their_field_sets_and_stay_equal(tmp_
     assert len(pickle.dumps(again)) < len(pickle.dumps(again.model_dump()))  # smaller than the plain data
 
 
+def test_loaded_entries_keep_their_values_in_the_classes_shared_layout(tmp_path: Path) -> None:
+    """An entry from the parse cache (or from a worker) sets its values one by one, so CPython keeps them in the
+    compact per-object array under its class's shared keys: about half the size of giving every object a dict
+    of its own, as it did before (10,000 loaded models: 133 -> 86 MB). Its dict, made when asked, is still right."""
+    import pickle
+    import tracemalloc
+
+    import pydantic
+    from pydantic import BaseModel
+
+    from site_gen import schema
+    from site_gen.content import load_content
+
+    site = copy_site(tmp_path / "site")
+    fresh = load_content(site / "content", site)
+    models = [pickle.loads(pickle.dumps(e.data)) for e in fresh.models]
+    assert models == [e.data for e in fresh.models]
+    assert [m.model_dump() for m in models] == [e.data.model_dump() for e in fresh.models]
+    assert all(list(m.__dict__) == list(type(m).model_fields) for m in models)
+
+    found: list[BaseModel] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, BaseModel):
+            found.append(value)
+            value = list(value.__dict__.values())
+        if isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    walk([e.data for e in fresh.models + fresh.providers])
+    assert len({type(o) for o in found}) >= 5
+    states = [(type(o), o.__getstate__()) for o in found] * 50  # the values themselves exist already
+
+    def own_dict(self: BaseModel, state: tuple) -> None:  # the former layout: a new dict per object
+        values, given = state
+        object.__setattr__(self, "__dict__", dict(zip(type(self).model_fields, values, strict=True)))
+        object.__setattr__(self, "__pydantic_fields_set__", schema._shared_set(given))
+        object.__setattr__(self, "__pydantic_extra__", None)
+        object.__setattr__(self, "__pydantic_private__", None)
+
+    def made_bytes(setstate: object) -> int:
+        tracemalloc.start()
+        try:
+            made = []
+            for cls, state in states:
+                obj = cls.__new__(cls)
+                setstate(obj, state)  # type: ignore[operator]
+                made.append(obj)
+            return tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+
+    # This process validated models before loading any: the layout holds all the same.
+    assert {type(o) for o in found} <= schema._INLINE
+    assert made_bytes(schema.Strict.__setstate__) < 0.7 * made_bytes(own_dict)
+
+    # A class with more fields than CPython shares keeps a dict per object, and loads as well.
+    wide = pydantic.create_model("Wide", __base__=schema.Strict, **{f"f{k}": (int, k) for k in range(40)})
+    assert wide not in schema._INLINE and schema.Model in schema._INLINE
+    loaded = wide.__new__(wide)
+    loaded.__setstate__(wide(f3=-3).__getstate__())
+    assert loaded == wide(f3=-3) and loaded.f39 == 39 and loaded.model_fields_set == {"f3"}
+
+
 def test_page_records_from_another_build_are_not_used(tmp_path: Path) -> None:
     """The page records are a file of their own (a no-op build does not read them), tied to the manifest by a
     token: records left by an earlier build (a copy restored, a build stopped between the two writes) reuse
@@ -872,3 +937,4 @@ def test_a_no_op_build_imports_no_rendering_code(tmp_path: Path) -> None:
     heavy = {"jinja2", "pydantic", "markdown_it", "markdown_it_pyrs", "site_gen.build", "site_gen.schema",
              "site_gen.writer", "importlib.metadata", "subprocess", "ctypes", "multiprocessing"}
     assert not loaded & heavy, sorted(loaded & heavy)
+
