@@ -139,6 +139,9 @@ _FIELD_SETS: dict[tuple[str, ...], set[str]] = {}
 """One set object per distinct combination of fields given, shared by every model that gave it."""
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _INLINE: set[type] = set()
+_STRINGS: dict[str, str] = {}
+"""One copy of each short string loaded (yes/no, modalities, statuses, source names): a fifth of an entry."""
+_SHORT = 40
 """Classes whose objects keep their values in CPython's compact layout (Strict.__pydantic_init_subclass__)."""
 _set = object.__setattr__
 
@@ -190,6 +193,10 @@ class Strict(BaseModel):
             names = _FIELD_NAMES.get(cls) or _field_names(cls)
             if cls in _INLINE:
                 for name, value in zip(names, values, strict=True):
+                    if type(value) is str and len(value) <= _SHORT:
+                        value = _STRINGS.setdefault(value, value)
+                    elif type(value) is list and value and type(value[0]) is str:
+                        value[:] = [_STRINGS.setdefault(v, v) if len(v) <= _SHORT else v for v in value]
                     _set(self, name, value)
             else:
                 _set(self, "__dict__", dict(zip(names, values, strict=True)))

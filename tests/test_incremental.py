@@ -359,12 +359,32 @@ def test_loaded_entries_keep_their_values_in_the_classes_shared_layout(tmp_path:
     assert {type(o) for o in found} <= schema._INLINE
     assert made_bytes(schema.Strict.__setstate__) < 0.7 * made_bytes(own_dict)
 
+    # Short strings (yes/no, modalities, source names) are one object however many entries hold them.
+    again = [pickle.loads(pickle.dumps(e.data)) for e in fresh.models]
+    pairs = [(a, b) for m, n in zip(models, again, strict=True) for a, b in zip(walk_values(m), walk_values(n),
+                                                                                  strict=True)]
+    assert any(isinstance(a, str) and len(a) <= 40 for a, _ in pairs)
+    assert all(a is b for a, b in pairs if isinstance(a, str) and len(a) <= 40)
+    assert all(a == b for a, b in pairs)
+
     # A class with more fields than CPython shares keeps a dict per object, and loads as well.
     wide = pydantic.create_model("Wide", __base__=schema.Strict, **{f"f{k}": (int, k) for k in range(40)})
     assert wide not in schema._INLINE and schema.Model in schema._INLINE
     loaded = wide.__new__(wide)
     loaded.__setstate__(wide(f3=-3).__getstate__())
     assert loaded == wide(f3=-3) and loaded.f39 == 39 and loaded.model_fields_set == {"f3"}
+
+
+def walk_values(model: object) -> list[object]:
+    """Every value under a pydantic object, its models' fields and lists' items, depth first."""
+    from pydantic import BaseModel
+
+    found: list[object] = []
+    for value in model.__dict__.values() if isinstance(model, BaseModel) else model:  # type: ignore[attr-defined]
+        found.append(value)
+        if isinstance(value, BaseModel | list):
+            found += walk_values(value)
+    return found
 
 
 def test_page_records_from_another_build_are_not_used(tmp_path: Path) -> None:
