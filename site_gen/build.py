@@ -79,8 +79,8 @@ class Rendered:
     """What rendering learned that later steps need."""
 
     llms_report: list[tuple[str, int, int]] = field(default_factory=list)
-    ids: dict[str, set[str]] = field(default_factory=dict)
-    """Element ids of each HTML page, for anchor checks."""
+    ids: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Element ids of each HTML page, for anchor checks (pages with the same ids share one set)."""
     links: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
     """Links in each content file's body (by path), found when its page was rendered."""
     sitewide_keys: dict[str, str] = field(default_factory=dict)
@@ -134,9 +134,13 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
                                         keep_hashes=shard is not None, also=None if shard else catalogue_files)
     made = set(out.files) - before  # site-wide files only: the pages are recorded below
     clock.lap("pages, and the site-wide files of the catalogue")
+    id_sets: dict[tuple[str, ...], frozenset[str]] = {}  # one set per distinct tuple of ids (pages.shared_ids)
     for job, done in zip(job_list, rendered.pages, strict=True):
         out.record(done.files, sum(done.sizes))
-        rendered.ids[done.files[0]] = set(done.ids)
+        ids = id_sets.get(done.ids)
+        if ids is None:
+            ids = id_sets[done.ids] = frozenset(pages.shared_ids(done.ids))
+        rendered.ids[done.files[0]] = ids
         rendered.links[job.path] = done.links
     if shard:
         return rendered

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from urllib.parse import unquote, urlsplit
 
 from .catalog import Catalog
@@ -45,7 +46,7 @@ def ids_of(html: str) -> set[str]:
 class Targets:
     """What the build wrote, to resolve links against."""
 
-    def __init__(self, config: SiteConfig, files: Iterable[str], ids: dict[str, set[str]]):
+    def __init__(self, config: SiteConfig, files: Iterable[str], ids: Mapping[str, AbstractSet[str]]):
         self.config = config
         self.files = set(files)
         self.ids = ids
