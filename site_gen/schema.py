@@ -196,7 +196,8 @@ class Strict(BaseModel):
                     if type(value) is str and len(value) <= _SHORT:
                         value = _STRINGS.setdefault(value, value)
                     elif type(value) is list and value and type(value[0]) is str:
-                        value[:] = [_STRINGS.setdefault(v, v) if len(v) <= _SHORT else v for v in value]
+                        value[:] = [_STRINGS.setdefault(v, v) if type(v) is str and len(v) <= _SHORT else v
+                                    for v in value]
                     _set(self, name, value)
             else:
                 _set(self, "__dict__", dict(zip(names, values, strict=True)))

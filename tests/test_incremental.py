@@ -373,6 +373,11 @@ def test_loaded_entries_keep_their_values_in_the_classes_shared_layout(tmp_path:
     loaded = wide.__new__(wide)
     loaded.__setstate__(wide(f3=-3).__getstate__())
     assert loaded == wide(f3=-3) and loaded.f39 == 39 and loaded.model_fields_set == {"f3"}
+    # A list that starts with a string need not hold only strings.
+    mixed = pydantic.create_model("Mixed", __base__=schema.Strict, items=(list[Any], ...))
+    loaded = mixed.__new__(mixed)
+    loaded.__setstate__(mixed(items=["text", 1, None, "x" * 50]).__getstate__())
+    assert loaded.items == ["text", 1, None, "x" * 50] and loaded.items[0] is schema._STRINGS["text"]
 
 
 def walk_values(model: object) -> list[object]:
