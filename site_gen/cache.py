@@ -30,7 +30,7 @@ from typing import Any, BinaryIO
 from .config import SiteConfig
 from .theme import DEFAULT_THEME
 
-VERSION = 4
+VERSION = 5
 CODE_DIR = Path(__file__).resolve().parent
 
 
@@ -201,8 +201,15 @@ def load_pages(config: SiteConfig, output: Path, manifest: dict[str, Any]) -> di
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("pages"), dict) \
-            or not data.get("token") or data.get("token") != manifest.get("pages_token"):
+            or not data.get("token") or data.get("token") != manifest.get("pages_token") \
+            or not isinstance(data.get("ids"), list):
         return {}
+    table = [tuple(ids) if isinstance(ids, list) and all(isinstance(i, str) for i in ids) else None
+             for ids in data["ids"]]
+    for record in data["pages"].values():
+        if isinstance(record, dict):  # a record whose ids are not in the table is not reused (pages._reuse)
+            k = record.get("ids")
+            record["ids"] = table[k] if type(k) is int and 0 <= k < len(table) else None
     return data["pages"]
 
 
@@ -213,7 +220,14 @@ def save(config: SiteConfig, output: Path, manifest: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     manifest = dict(manifest)
     token = secrets.token_hex(8)
-    _write(_pages_file(config, output), {"version": VERSION, "token": token, "pages": manifest.pop("pages")})
+    pages = manifest.pop("pages")
+    # Each distinct list of element ids once, the records pointing into it: pages of a kind have the same few
+    # (21 lists among 10,000 model pages), which parsed as repeated lists were 10 MB of a 26 MB file's data.
+    table: dict[tuple[str, ...], int] = {}
+    pages = {name: {**record, "ids": table.setdefault(tuple(record["ids"]), len(table))}
+             for name, record in pages.items()}
+    _write(_pages_file(config, output), {"version": VERSION, "token": token, "ids": [list(ids) for ids in table],
+                                         "pages": pages})
     _write(path, {**manifest, "version": VERSION, "output": str(output.resolve()), "pages_token": token})
 
 

@@ -231,6 +231,9 @@ def test_a_manifest_with_damaged_fields_is_not_trusted(tmp_path: Path) -> None:
         lambda d, p: d.update(llms_report=[["llms.txt", "big", 3]]),
         lambda d, p: p.update(pages=["not", "a", "mapping"]),
         lambda d, p: p.update(token="another build's"),
+        lambda d, p: [r.update(ids=[99, -1, "0", None, 0.0][k % 5]) for k, r in enumerate(p["pages"].values())],
+        lambda d, p: p.update(ids=[["main", 3]] * 9),
+        lambda d, p: p.update(ids={"not": "a list"}),
     ]
     for number, spoil in enumerate(damage):
         data, records = json.loads(cache.read_text()), json.loads(pages.read_text())
