@@ -139,7 +139,7 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
         out.record(done.files, sum(done.sizes))
         ids = id_sets.get(done.ids)
         if ids is None:
-            ids = id_sets[done.ids] = frozenset(pages.shared_ids(done.ids))
+            ids = id_sets[done.ids] = frozenset(done.ids)
         rendered.ids[done.files[0]] = ids
         rendered.links[job.path] = done.links
     if shard:
@@ -449,7 +449,7 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
 
 def _page_record(done: pages.Done, files: dict[str, list[int]] | None) -> dict[str, Any]:
     """What a later build needs to reuse a page: its key, files (by stat, or by hash for a shard), ids, links."""
-    record = {"key": done.key, "files": list(done.files), "ids": list(done.ids), "gzipped": done.gzipped,
+    record = {"key": done.key, "files": list(done.files), "ids": done.ids, "gzipped": done.gzipped,
               "pieces": done.pieces, "links": [list(link) for link in done.links]}
     if files is not None:
         record["stat"] = [files[name] for name in done.files]

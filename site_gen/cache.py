@@ -224,7 +224,7 @@ def save(config: SiteConfig, output: Path, manifest: dict[str, Any]) -> None:
     # Each distinct list of element ids once, the records pointing into it: pages of a kind have the same few
     # (21 lists among 10,000 model pages), which parsed as repeated lists were 10 MB of a 26 MB file's data.
     table: dict[tuple[str, ...], int] = {}
-    pages = {name: {**record, "ids": table.setdefault(tuple(record["ids"]), len(table))}
+    pages = {name: {**record, "ids": table.setdefault(record["ids"], len(table))}
              for name, record in pages.items()}
     _write(_pages_file(config, output), {"version": VERSION, "token": token, "ids": [list(ids) for ids in table],
                                          "pages": pages})

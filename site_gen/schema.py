@@ -139,10 +139,11 @@ _FIELD_SETS: dict[tuple[str, ...], set[str]] = {}
 """One set object per distinct combination of fields given, shared by every model that gave it."""
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _INLINE: set[type] = set()
+"""Classes whose objects keep their values in CPython's compact layout (Strict.__pydantic_init_subclass__)."""
 _STRINGS: dict[str, str] = {}
 """One copy of each short string loaded (yes/no, modalities, statuses, source names): a fifth of an entry."""
 _SHORT = 40
-"""Classes whose objects keep their values in CPython's compact layout (Strict.__pydantic_init_subclass__)."""
+"""Longer strings (descriptions, URLs) are mostly unique: kept out of the table, which stays small."""
 _set = object.__setattr__
 
 
