@@ -63,14 +63,17 @@ def _inputs(folder: str) -> Iterator[os.DirEntry[str]]:
 def base_key(config: SiteConfig) -> str:
     """Hash of everything every page depends on: code, templates and configuration."""
     h = hashlib.blake2b(digest_size=16)
-    for folder in (CODE_DIR, DEFAULT_THEME, config.templates_dir):
-        for entry in _inputs(str(folder)):
-            h.update(entry.path.encode())
+    # Files by their names inside each folder, not by the folders' paths: a project built from its own folder
+    # (mkdocs.yml, templates/) and from elsewhere (/srv/site/mkdocs.yml) is the same site, and reuses its pages.
+    for folder in (str(CODE_DIR), str(DEFAULT_THEME), str(config.templates_dir)):
+        h.update(b"\0folder\0")
+        for entry in _inputs(folder):
+            h.update(entry.path[len(folder):].encode())
             try:
                 h.update(Path(entry.path).read_bytes())
             except OSError:  # a broken link or an unreadable file: what it is counts, in place of its bytes
                 h.update(b"\0unreadable\0" + repr(entry.is_symlink() and os.readlink(entry.path)).encode())
-    h.update(config.config_path.as_posix().encode())
+    h.update(b"\0config\0")
     h.update(config.config_path.read_bytes())
     h.update(_resolved(config))
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
@@ -236,6 +239,19 @@ def forget(config: SiteConfig, output: Path) -> None:
     for path in (cache_file(config, output), _pages_file(config, output)):
         with contextlib.suppress(OSError):  # gone, or a folder in the way: then the tokens no longer match
             path.unlink()
+
+
+def forget_gone(config: SiteConfig, pattern: str) -> None:
+    """Remove the manifests named like ``pattern`` (a glob of cache_file names) whose output folder is gone."""
+    for path in (config.root / ".site-gen-cache").glob(pattern + ".json"):
+        try:
+            output = json.loads(path.read_text(encoding="utf-8")).get("output")
+        except (OSError, ValueError, AttributeError):
+            output = None
+        if not (isinstance(output, str) and Path(output).is_dir()):
+            for name in (path, path.with_suffix(".pages")):
+                with contextlib.suppress(OSError):
+                    name.unlink()
 
 
 def _pages_file(config: SiteConfig, output: Path) -> Path:

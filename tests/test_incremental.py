@@ -995,3 +995,14 @@ def test_pages_with_the_same_element_ids_share_one_copy(tmp_path: Path, monkeypa
             assert all(done.ids is group[0].ids for done in group)
             assert all(rendered.ids[done.files[0]] is rendered.ids[group[0].files[0]] for done in group)
             assert rendered.ids[group[0].files[0]] == frozenset(ids)
+
+
+def test_the_same_project_reached_by_another_path_reuses_its_pages(tmp_path: Path) -> None:
+    """Keys hash the templates and code by their names inside their folders: the project built from its own
+    folder, then through an absolute path from elsewhere, is the same site."""
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    result = run_cli("-f", str(site / "mkdocs.yml"), "build", "-v", cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "pages rendered: 0, reused unchanged: 7" in result.out
+
