@@ -20,6 +20,7 @@ folder and send back only file names, ids and keys.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import multiprocessing
@@ -192,16 +193,21 @@ def _reuse(record: dict[str, Any], files: tuple[str, ...], key: str, staging: Pa
             return None  # edited or damaged since: never trusted
         stats.append((size, mtime))
     linked = True
-    for name in files:
+    for k, name in enumerate(files):
         target = f"{target_dir}/{name}"
         _make_parent(target)
         try:
             os.link(f"{source_dir}/{name}", target)
         except OSError:
-            try:  # another file system (a shard's download folder): copy instead
+            try:  # another file system (a shard's download folder, or serve's first build): copy instead
                 shutil.copyfile(f"{source_dir}/{name}", target)
                 linked = False
             except OSError:
+                # The page is rendered instead, into these very names: a file linked here is the previous build's
+                # (its inode), and writing into it would change a published page.
+                for placed in files[:k + 1]:
+                    with contextlib.suppress(OSError):
+                        os.unlink(f"{target_dir}/{placed}")
                 return None
     try:
         return Done(files, key, shared_ids(tuple(record["ids"])), False, tuple(size for size, _ in stats),

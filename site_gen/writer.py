@@ -116,9 +116,12 @@ class StagedOutput:
         for name in names:
             target = self.staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(source / name, target)
+            try:
+                os.link(source / name, target)
+                self.linked[name] = list(stats[name])  # the same inode: the manifest need not stat it again
+            except OSError:  # another file system (serve's first build, from the project's build folder)
+                shutil.copyfile(source / name, target)
             self._written[fold(name)] = name
-            self.linked[name] = list(stats[name])
             self.bytes_written += stats[name][0]
         return True
 

@@ -1006,3 +1006,38 @@ def test_the_same_project_reached_by_another_path_reuses_its_pages(tmp_path: Pat
     assert result.code == 0, result.err
     assert "pages rendered: 0, reused unchanged: 7" in result.out
 
+
+def test_a_page_that_cannot_be_linked_whole_leaves_the_published_files_alone(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page whose first file was linked from the published build, and whose second could be neither linked
+    nor copied, is rendered instead: into new files, never through the link into the published one."""
+    import os
+
+    import site_gen.build as build_module
+    from site_gen import pages
+    from site_gen.config import load_config
+    from tests.helpers import EPOCH
+
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    published = site / "build/model/unknowns.html"
+    keep = tmp_path / "kept.html"
+    os.link(published, keep)  # the published page's inode, whatever becomes of its name
+    before = keep.read_bytes()
+    real_link = os.link
+
+    def refuse(source: object, target: object, *args: object, **kwargs: object) -> None:
+        if str(target).endswith("llms/models/unknowns.md"):
+            raise OSError(28, "No space left on device")
+        real_link(source, target, *args, **kwargs)
+
+    def refuse_copy(source: object, target: object, *args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pages.os, "link", refuse)
+    monkeypatch.setattr(pages.shutil, "copyfile", refuse_copy)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # as the first build had: every key matches
+    result = build_module.build(load_config(site / "mkdocs.yml"), jobs=1)
+    assert (result.rendered, result.skipped) == (1, 6)  # that page: tried, then rendered
+    assert published.stat().st_ino != keep.stat().st_ino  # a new file, not the published one written again
+    assert keep.read_bytes() == before == published.read_bytes()
