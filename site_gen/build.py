@@ -321,11 +321,15 @@ def build(config: SiteConfig, output: Path | None = None, **options: Any) -> Bui
 def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True, strict: bool = False,
            environ: dict[str, str] | None = None, shown_output: str | None = None, jobs: int | None = None,
            incremental: bool = True, progress: bool = False, probe: cache.Probe | None = None,
-           shard: tuple[int, int] | None = None, merge: list[Path] | None = None) -> BuildResult:
+           shard: tuple[int, int] | None = None, merge: list[Path] | None = None,
+           seed: Path | None = None) -> BuildResult:
     """Validate everything, render every output, check every link, then publish atomically.
 
     With ``strict``, warnings fail the build like errors (nothing is written).
     ``write=False`` (site-gen check) renders into a temporary folder that is thrown away.
+    ``seed``: another build folder, for a build into a folder without a manifest of its own (site-gen serve
+    builds each generation into a new one): its unchanged pages and site-wide files are hard-linked from there
+    (copied across file systems), checked as a previous build of ``output`` would be.
     """
     clock = _Clock()
     markdown.use_engine(config.markdown_engine)  # before any worker forks
@@ -366,10 +370,9 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         return result
     check_output_dir(output, {"the project folder": config.root, "the content folder": config.content_dir,
                               "the templates folder": config.templates_dir}, shown_output)
-    previous = probe.manifest if probe and incremental else None
-    if previous is not None:
-        previous["dir"] = str(output.resolve())
-        previous["pages"] = cache.load_pages(config, output, previous)
+    previous = _with_pages(config, output, probe.manifest) if probe and incremental else None
+    if previous is None and seed is not None and incremental and not (merge or shard) and seed.is_dir():
+        previous = _with_pages(config, seed, cache.load(config, seed))
     if merge:
         previous = cache.load_shards(merge)
     api_kept = api.Summaries.read(api_file) if api_file and incremental else None
@@ -398,6 +401,14 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         return result
     clock.lap("publish and cache")
     return result
+
+
+def _with_pages(config: SiteConfig, folder: Path, manifest: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A previous build's manifest with its page records, and the folder its files are linked from."""
+    if manifest is not None:
+        manifest["dir"] = str(folder.resolve())
+        manifest["pages"] = cache.load_pages(config, folder, manifest)
+    return manifest
 
 
 def _cache_folder(config: SiteConfig) -> None:

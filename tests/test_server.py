@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from site_gen.dev import serve
-from tests.helpers import SITE, copy_site, free_port, run_cli
+from tests.helpers import EPOCH, SITE, copy_site, free_port, run_cli, snapshot
 
 
-@pytest.fixture
-def dev_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    """A dev server on the fixture site; always stopped, even when the test fails."""
-    site = copy_site(tmp_path / "site")
+@contextlib.contextmanager
+def serving(site: Path) -> Iterator[int]:
+    """A dev server on ``site``, on a free port; always stopped (and its thread finished), even when the test
+    fails."""
     port = free_port()
     ready, stop = threading.Event(), threading.Event()
     thread = threading.Thread(target=serve, args=(site / "mkdocs.yml", "127.0.0.1", port, ready, stop), daemon=True)
     thread.start()
     try:
         assert ready.wait(30), "the dev server did not start"
-        yield port, site
+        yield port
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def dev_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """A dev server on the fixture site."""
+    site = copy_site(tmp_path / "site")
+    with serving(site) as port:
+        yield port, site
 
 
 def request(port: int, path: str, accept: str | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -190,3 +200,119 @@ def test_a_file_that_keeps_changing_is_reported_after_three_builds(tmp_path: Pat
     assert dev.full_build() is False
     assert len(calls) == 3
     assert any("gemini-2.5-pro.md" in p and "changed while the build was running" in p for p in dev.problems)
+
+
+def _recorded_builds(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The result of every build the dev server runs from now on."""
+    import site_gen.build as build_module
+
+    results, real = [], build_module.build
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        results.append(real(*args, **kwargs))
+        return results[-1]
+
+    monkeypatch.setattr(build_module, "build", recording)
+    return results
+
+
+def _served_manifests(site: Path) -> list[str]:
+    return sorted(p.name for p in (site / ".site-gen-cache").glob("*gen-*"))
+
+
+def test_each_served_generation_takes_the_unchanged_pages_of_the_last(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each generation is a new folder: after an edit, the background build renders the pages that show the
+    edited file and links the rest from the generation served, and its tree is a clean build's. The build cache
+    keeps the served generation's manifest alone."""
+    from site_gen.cache import cache_file
+    from site_gen.dev import DevSite
+    from tests.test_incremental import clean_twin
+
+    site = copy_site(tmp_path / "site")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # as the clean builds compared with have
+    builds = _recorded_builds(monkeypatch)
+    dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
+    assert dev.full_build() is True
+    assert (builds[-1].rendered, builds[-1].skipped) == (7, 0)  # nothing was built before
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    for old, new in (("1.25", "1.5"), ("1.5", "1.75")):
+        gemini.write_text(gemini.read_text().replace(f"  input: {old}\n", f"  input: {new}\n", 1))
+        assert dev.quick_update({gemini}) is True and dev.problems == []
+        assert dev.full_build(reload=False, background=True) is True
+        assert (builds[-1].rendered, builds[-1].skipped) == (4, 3)  # gemini, google, acme (serves it), index
+        assert f"${new}" in (dev.root / "model/gemini-2.5-pro.html").read_text()
+        assert snapshot(dev.root) == clean_twin(site, tmp_path)
+    manifest = cache_file(dev.config, dev.root)
+    assert _served_manifests(site) == [manifest.name, manifest.with_suffix(".pages").name]
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["same file system", "another file system"])
+def test_serving_a_built_project_starts_from_its_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       links: bool) -> None:
+    """The first generation takes its pages from the project's build folder: linked, or copied when the served
+    folder is on another file system (hard links fail there). The next generation takes them from it in turn."""
+    from site_gen.dev import DevSite
+
+    site = copy_site(tmp_path / "site")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    assert run_cli("build", cwd=site).code == 0
+    if not links:
+        def cross_device(source: Any, target: Any, *args: Any, **kwargs: Any) -> None:
+            raise OSError(18, "Invalid cross-device link")
+        monkeypatch.setattr(os, "link", cross_device)
+    builds = _recorded_builds(monkeypatch)
+    dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
+    assert dev.full_build() is True
+    assert (builds[-1].rendered, builds[-1].skipped) == (0, 7)
+    assert snapshot(dev.root) == snapshot(site / "build")
+    same_inode = (dev.root / "index.html").stat().st_ino == (site / "build/index.html").stat().st_ino
+    assert same_inode is links
+    unknowns = site / "content/models/acme/unknowns.md"
+    unknowns.write_text(unknowns.read_text() + "\nOne more line.\n")
+    assert dev.full_build() is True
+    assert builds[-1].rendered < 7 and builds[-1].skipped > 0
+    assert "One more line." in (dev.root / "model/unknowns.html").read_text()
+
+
+def test_the_server_leaves_no_manifest_of_its_generations(tmp_path: Path) -> None:
+    """A generation's manifest goes with its folder; one left by a server that was killed goes when the next
+    starts."""
+    site = copy_site(tmp_path / "site")
+    (site / ".site-gen-cache").mkdir()
+    stale = site / ".site-gen-cache/tmp__site-gen-serve-gone__gen-3-2"
+    stale.with_suffix(".json").write_text('{"output": "/tmp/site-gen-serve-gone/gen-3-2"}')
+    stale.with_suffix(".pages").write_text("{}")
+    with serving(site):
+        assert len(_served_manifests(site)) == 2  # the generation served: its manifest and page records
+        assert not stale.with_suffix(".json").exists() and not stale.with_suffix(".pages").exists()
+    assert _served_manifests(site) == []
+
+
+def test_a_background_build_overtaken_by_an_edit_leaves_no_manifest(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A background build whose inputs were edited while it ran is thrown away, and its manifest with it; the
+    generation served keeps its own, and the next build still takes its pages from it."""
+    import site_gen.build as build_module
+    from site_gen.cache import cache_file
+    from site_gen.dev import DevSite
+
+    site = copy_site(tmp_path / "site")
+    dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
+    assert dev.full_build() is True
+    served = dev.root
+    real = build_module.build
+
+    def edited_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        dev.edits += 1  # the watcher saw another save while this build ran
+        return result
+
+    monkeypatch.setattr(build_module, "build", edited_meanwhile)
+    assert dev.full_build(reload=False, background=True) is False
+    assert dev.root == served and not list((tmp_path / "work").glob("gen-2-*"))
+    manifest = cache_file(dev.config, served)
+    assert _served_manifests(site) == [manifest.name, manifest.with_suffix(".pages").name]
+    monkeypatch.setattr(build_module, "build", real)
+    builds = _recorded_builds(monkeypatch)
+    assert dev.full_build() is True and builds[-1].rendered == 0
