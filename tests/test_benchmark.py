@@ -51,3 +51,29 @@ def test_plain_loop_renders_every_model_twice(tmp_path: Path, engine: str) -> No
     assert f"<dd>{facts['context']}</dd>" in html and "<h2>When to use it</h2>" in html
     assert f"| {facts['rows'][0]['provider']} | {facts['rows'][0]['model_id']} |" in mirror
     assert "## When to use it" in mirror
+
+
+def test_the_serve_loop_measure_builds_from_the_last_generation(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """benchmarks/serve_edit.py: the first build takes the project's built pages, each edit's background build
+    renders only the pages that show the edited model, and the corpus is left as it was."""
+    from benchmarks.corpus import write_site_gen
+    from benchmarks.serve_edit import main, measure
+    from tests.helpers import EPOCH, run_cli
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # as run_cli's build has it: part of every page's key
+
+    project = tmp_path / "sg"
+    write_site_gen(project, 80)
+    before = {p: p.read_bytes() for p in (project / "content").rglob("*.md")}
+    cold = measure(project, edits=1)
+    assert cold["first"]["reused"] == 0 and cold["first"]["rendered"] > 80
+    assert run_cli("build", cwd=project).code == 0
+    assert main([str(project), "--edits", "2"]) == 0
+    out = capsys.readouterr().out
+    first = re.search(r"first build .* rendered (\d+), reused (\d+)", out)
+    assert first and first.groups() == ("0", str(cold["first"]["rendered"]))
+    edits = re.findall(r"background build .* rendered (\d+), reused (\d+)", out)
+    assert len(edits) == 2 and all(0 < int(rendered) < 20 < int(reused) for rendered, reused in edits)
+    assert out.count("quick update") == 2
+    assert {p: p.read_bytes() for p in (project / "content").rglob("*.md")} == before
