@@ -359,8 +359,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     clock.lap("catalogue checks")
     if strict and catalog.warnings:
         raise ContentError(catalog.warnings)
-    about = next((catalog.urls[e.path].href for e in catalog.pages if e.data.id == "about"), None)
-    site = site_context(config, stamp_text, about)
+    site = site_of(config, catalog, stamp_text)
     count = len(catalog.models) + len(catalog.providers) + len(catalog.pages)
     result = BuildResult(pages=count, warnings=catalog.warnings, generated_at=stamp_text, content=content,
                          catalog=catalog, timings=clock.laps)
@@ -401,6 +400,12 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         return result
     clock.lap("publish and cache")
     return result
+
+
+def site_of(config: SiteConfig, catalog: Catalog, stamp_text: str) -> Site:
+    """What every page shows of the site: the config's, the build stamp, and the about page's link (from content)."""
+    about = next((catalog.urls[e.path].href for e in catalog.pages if e.data.id == "about"), None)
+    return site_context(config, stamp_text, about)
 
 
 def _with_pages(config: SiteConfig, folder: Path, manifest: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -71,7 +71,7 @@ class Catalog:  # frozen, but with cached derived views
     @functools.cached_property
     def similar(self) -> dict[str, list[str]]:
         """Paths of each model's nearest models (site_gen.similar)."""
-        return self.compute_similar(None).out
+        return self.nearest.out
 
     def compute_similar(self, previous: Nearest | None) -> Nearest:
         """Compute ``similar``, reusing a previous build's table where the neighbourhoods are unchanged."""
@@ -79,7 +79,13 @@ class Catalog:  # frozen, but with cached derived views
 
         table = nearest(self.models, previous)
         self.__dict__["similar"] = table.out  # what the cached property would hold
+        self.__dict__["nearest"] = table  # for the dev server's next quick update (site_gen.dev)
         return table
+
+    @functools.cached_property
+    def nearest(self) -> Nearest:
+        """The similar-models table with the points it was computed from."""
+        return self.compute_similar(None)
 
     @functools.cached_property
     def by_path(self) -> dict[str, Entry]:

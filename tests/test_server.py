@@ -216,6 +216,20 @@ def _recorded_builds(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return results
 
 
+def _similar_tables_computed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """How each similar-models table is computed from now on: "from the last" table, or "from scratch"."""
+    from site_gen import similar
+
+    how, real = [], similar.nearest
+
+    def recording(models: Any, previous: Any = None) -> Any:
+        how.append("from scratch" if previous is None else "from the last")
+        return real(models, previous)
+
+    monkeypatch.setattr(similar, "nearest", recording)
+    return how
+
+
 def _served_manifests(site: Path) -> list[str]:
     return sorted(p.name for p in (site / ".site-gen-cache").glob("*gen-*"))
 
@@ -236,13 +250,20 @@ def test_each_served_generation_takes_the_unchanged_pages_of_the_last(tmp_path: 
     assert dev.full_build() is True
     assert (builds[-1].rendered, builds[-1].skipped) == (7, 0)  # nothing was built before
     gemini = site / "content/models/google/gemini-2.5-pro.md"
+    tables = _similar_tables_computed(monkeypatch)
     for old, new in (("1.25", "1.5"), ("1.5", "1.75")):
         gemini.write_text(gemini.read_text().replace(f"  input: {old}\n", f"  input: {new}\n", 1))
+        served = snapshot(dev.root)
         assert dev.quick_update({gemini}) is True and dev.problems == []
+        assert tables[-1] == "from the last"  # only the neighbourhoods around the edit are computed again
+        clean = clean_twin(site, tmp_path)
+        quick = {name: data for name, data in snapshot(dev.root).items() if served.get(name) != data}
+        assert "model/gemini-2.5-pro.html" in quick
+        assert quick == {name: clean[name] for name in quick}  # what the quick update rewrote is a clean build's
         assert dev.full_build(reload=False, background=True) is True
         assert (builds[-1].rendered, builds[-1].skipped) == (4, 3)  # gemini, google, acme (serves it), index
         assert f"${new}" in (dev.root / "model/gemini-2.5-pro.html").read_text()
-        assert snapshot(dev.root) == clean_twin(site, tmp_path)
+        assert snapshot(dev.root) == clean
     manifest = cache_file(dev.config, dev.root)
     assert _served_manifests(site) == [manifest.name, manifest.with_suffix(".pages").name]
 
