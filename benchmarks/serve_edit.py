@@ -4,7 +4,8 @@ whole site is rebuilt.
     python benchmarks/serve_edit.py PROJECT [--edits 3]
 
 It drives site_gen.dev.DevSite, what `site-gen serve` runs (without the HTTP server and the file watcher),
-on a project such as a benchmark corpus (benchmarks/corpus.py), best built once before with `site-gen build`:
+in the same folder, on a project such as a benchmark corpus (benchmarks/corpus.py), best built once before
+with `site-gen build`:
 
 1. the first build, which takes the pages of the project's build folder when it has one;
 2. for each edit (one model's input price changed, as the watcher would report it):
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,8 @@ PRICE = re.compile(r"^(  input: )([0-9.]+)$", re.MULTILINE)
 def measure(project: Path, edits: int = 3) -> dict[str, Any]:
     """Seconds and page counts of the first build and of each edit's quick update and background build."""
     import site_gen.build as build_module
-    from site_gen.dev import DevSite
+    from site_gen.config import load_config
+    from site_gen.dev import DevSite, generations
 
     builds: list[Any] = []
     real = build_module.build
@@ -49,8 +50,8 @@ def measure(project: Path, edits: int = 3) -> dict[str, Any]:
     originals = {path: path.read_text(encoding="utf-8") for path in edited}
     result: dict[str, Any] = {"models": len(models), "edits": []}
     try:
-        with tempfile.TemporaryDirectory(prefix="site-gen-serve-edit-") as work:
-            dev = DevSite(project / "mkdocs.yml", Path(work))
+        with generations(load_config(project / "mkdocs.yml", allow_local_url=True)) as work:
+            dev = DevSite(project / "mkdocs.yml", work)
             started = time.perf_counter()
             if not dev.full_build():
                 raise SystemExit("the first build failed:\n" + "\n".join(dev.problems))

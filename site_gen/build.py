@@ -338,7 +338,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     output = output or config.output_dir
     if write:
         writer.recover(output)  # before the previous build is looked at (the CLI has done it already)
-        _cache_folder(config)
+        cache_folder(config)
     if probe is None or probe.output != output or probe.shard != shard:
         probe = cache.probe(config, output, shard) if write and incremental and not merge else None
     now = probe.clock if probe else cache.clock(config) if write else None
@@ -416,7 +416,7 @@ def _with_pages(config: SiteConfig, folder: Path, manifest: dict[str, Any] | Non
     return manifest
 
 
-def _cache_folder(config: SiteConfig) -> None:
+def cache_folder(config: SiteConfig) -> Path:
     """The build cache's folder, made before any work: a build that could not keep its cache would fail only
     after it had published (or, being unable to, rebuild everything every time without a word)."""
     folder = config.root / ".site-gen-cache"
@@ -427,6 +427,7 @@ def _cache_folder(config: SiteConfig) -> None:
                                      f"{exc.strerror or exc}",
                                      hint="remove or rename what is in the way, or make the project folder "
                                           "writable; the cache is safe to delete at any time")) from None
+    return folder
 
 
 class _Clock:

@@ -15,13 +15,20 @@ file is fixed.  The reload script is added to HTML responses only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: a folder left by a killed server stays until the build cache is removed
+    fcntl = None  # type: ignore[assignment]
 
 from . import build as build_module
 from . import cache
@@ -35,7 +42,7 @@ from .server import Server, Site, start
 from .urls import route_patterns
 from .view import model_page, provider_page
 
-SERVED = "*site-gen-serve-*__gen-*"
+SERVED = "*.site-gen-cache__serve-*__gen-*"
 """The build cache's name for the manifest of a served generation (site_gen.cache.cache_file)."""
 EVENTS = "/__site_gen/events"
 SCRIPT = "/__site_gen/reload.js"
@@ -290,9 +297,10 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: t
           stop: threading.Event | None = None) -> None:
     """Build, serve and watch until ``stop`` is set (or Ctrl-C)."""
     stop = stop or threading.Event()
-    with tempfile.TemporaryDirectory(prefix="site-gen-serve-", ignore_cleanup_errors=True) as tmp:
-        dev = DevSite(config_path, Path(tmp))
-        cache.forget_gone(dev.config, SERVED)  # left by a server that was killed
+    config = load_config(config_path, allow_local_url=True)
+    with generations(config) as folder:
+        dev = DevSite(config_path, folder)
+        cache.forget_gone(config, SERVED)  # those of generations gone with a server that was killed
         dev.full_build()
         site = Site(dev.root, route_patterns(dev.config), dev.config.url, on_html=_inject)
         site.extra[EVENTS] = ("events", _events(dev))
@@ -315,4 +323,45 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: t
                 dev.changed.notify_all()
             server.shutdown()
             server.server_close()
-    cache.forget_gone(dev.config, SERVED)  # this run's generations, now removed
+    cache.forget_gone(config, SERVED)  # this run's generations, now removed
+
+
+@contextlib.contextmanager
+def generations(config: SiteConfig) -> Iterator[Path]:
+    """The folder the served generations are built in: in the build cache, so on the file system of the project's
+    build folder, whose pages the first generation then links instead of copying (a /tmp on tmpfs is another
+    file system, and the copy doubled the site in memory).
+
+    The server holds a lock on the folder's lock file while it runs. A folder whose lock is free was left by a
+    server that was killed, and is removed here; one without a lock file is a server's that is just starting.
+    """
+    cache_dir = build_module.cache_folder(config)
+    for stale in sorted(cache_dir.glob("serve-*")):
+        if _unlocked(stale / "lock"):
+            shutil.rmtree(stale, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix="serve-", dir=cache_dir))
+    lock = (folder / "lock").open("w")
+    try:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield folder
+    finally:
+        lock.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _unlocked(path: Path) -> bool:
+    """True when ``path`` exists and no process holds a lock on it (where locks exist: not on Windows)."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # the lock goes with it
+    return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import threading
 import time
@@ -99,13 +100,14 @@ def test_traversal_never_serves_outside_files(dev_server: tuple[int, Path], path
 
 
 def _served_roots(site: Path) -> list[str]:
-    import tempfile
-    return sorted(str(p) for p in Path(tempfile.gettempdir()).glob("site-gen-serve-*/gen-*"))
+    return sorted(str(p) for p in (site / ".site-gen-cache").glob("serve-*/gen-*"))
 
 
 def test_reload_script_is_never_written_to_disk(dev_server: tuple[int, Path]) -> None:
-    port, _ = dev_server
-    for root in _served_roots(Path()):
+    port, site = dev_server
+    roots = _served_roots(site)
+    assert roots
+    for root in roots:
         for page in Path(root).rglob("*.html"):
             assert b"__site_gen" not in page.read_bytes()
     assert request(port, "/__site_gen/reload.js")[1]["content-type"].startswith("text/javascript")
@@ -296,18 +298,38 @@ def test_serving_a_built_project_starts_from_its_build(tmp_path: Path, monkeypat
     assert "One more line." in (dev.root / "model/unknowns.html").read_text()
 
 
-def test_the_server_leaves_no_manifest_of_its_generations(tmp_path: Path) -> None:
-    """A generation's manifest goes with its folder; one left by a server that was killed goes when the next
-    starts."""
+def test_the_server_builds_in_the_build_cache_and_leaves_nothing_there(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generations are built in the project's build cache (beside build/, whose pages the first one links).
+    A generation's folder and manifest go with it; those of a server that was killed go when the next one
+    starts, but never those of a server that still runs (it holds its folder's lock)."""
+    import fcntl
+
     site = copy_site(tmp_path / "site")
-    (site / ".site-gen-cache").mkdir()
-    stale = site / ".site-gen-cache/tmp__site-gen-serve-gone__gen-3-2"
-    stale.with_suffix(".json").write_text('{"output": "/tmp/site-gen-serve-gone/gen-3-2"}')
-    stale.with_suffix(".pages").write_text("{}")
-    with serving(site):
-        assert len(_served_manifests(site)) == 2  # the generation served: its manifest and page records
-        assert not stale.with_suffix(".json").exists() and not stale.with_suffix(".pages").exists()
-    assert _served_manifests(site) == []
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # the server's builds: as run_cli's, so the keys match
+    assert run_cli("build", cwd=site).code == 0
+    cache = site / ".site-gen-cache"
+    dead, alive, starting = cache / "serve-dead", cache / "serve-alive", cache / "serve-starting"
+    for folder in (dead / "gen-3-2", alive / "gen-1-0", starting):
+        folder.mkdir(parents=True)
+    (dead / "lock").write_text("")
+    (alive / "lock").write_text("")
+    stale = [cache / f"x__.site-gen-cache__serve-dead__gen-3-2.{kind}" for kind in ("json", "pages")]
+    stale[0].write_text(json.dumps({"output": str(dead / "gen-3-2")}))
+    stale[1].write_text("{}")
+    with (alive / "lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another server, still running
+        with serving(site) as port:
+            roots = _served_roots(site)
+            assert len(roots) == 2 and str(alive / "gen-1-0") in roots  # its own, and the other server's
+            own = Path(next(r for r in roots if "serve-alive" not in r))
+            assert (own / "index.html").stat().st_ino == (site / "build/index.html").stat().st_ino  # linked
+            assert request(port, "/")[0] == 200
+            assert not dead.exists() and not stale[0].exists() and not stale[1].exists()
+            assert len(_served_manifests(site)) == 2  # the generation served: its manifest and page records
+        assert sorted(p.name for p in cache.glob("serve-*")) == ["serve-alive", "serve-starting"]
+        assert _served_manifests(site) == []
+
 
 
 def test_a_background_build_overtaken_by_an_edit_leaves_no_manifest(tmp_path: Path,
