@@ -42,8 +42,9 @@ from .server import Server, Site, start
 from .urls import route_patterns
 from .view import model_page, provider_page
 
-SERVED = "*.site-gen-cache__serve-*__gen-*"
-"""The build cache's name for the manifest of a served generation (site_gen.cache.cache_file)."""
+SERVED = "*serve-*__gen-*"
+"""The build cache's names for the manifests of served generations (site_gen.cache.cache_file): in
+.site-gen-cache/serve-*/, and before 77a12da in /tmp/site-gen-serve-*/."""
 EVENTS = "/__site_gen/events"
 SCRIPT = "/__site_gen/reload.js"
 RELOAD_JS = """(() => {

@@ -317,6 +317,8 @@ def test_the_server_builds_in_the_build_cache_and_leaves_nothing_there(tmp_path:
     stale = [cache / f"x__.site-gen-cache__serve-dead__gen-3-2.{kind}" for kind in ("json", "pages")]
     stale[0].write_text(json.dumps({"output": str(dead / "gen-3-2")}))
     stale[1].write_text("{}")
+    old_style = cache / "tmp__site-gen-serve-k3z__gen-2-1.json"  # a generation in /tmp, before 77a12da
+    old_style.write_text(json.dumps({"output": "/tmp/site-gen-serve-k3z/gen-2-1"}))
     with (alive / "lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another server, still running
         with serving(site) as port:
@@ -326,6 +328,7 @@ def test_the_server_builds_in_the_build_cache_and_leaves_nothing_there(tmp_path:
             assert (own / "index.html").stat().st_ino == (site / "build/index.html").stat().st_ino  # linked
             assert request(port, "/")[0] == 200
             assert not dead.exists() and not stale[0].exists() and not stale[1].exists()
+            assert not old_style.exists()
             assert len(_served_manifests(site)) == 2  # the generation served: its manifest and page records
         assert sorted(p.name for p in cache.glob("serve-*")) == ["serve-alive", "serve-starting"]
         assert _served_manifests(site) == []
