@@ -301,7 +301,6 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: t
     config = load_config(config_path, allow_local_url=True)
     with generations(config) as folder:
         dev = DevSite(config_path, folder)
-        cache.forget_gone(config, SERVED)  # those of generations gone with a server that was killed
         dev.full_build()
         site = Site(dev.root, route_patterns(dev.config), dev.config.url, on_html=_inject)
         site.extra[EVENTS] = ("events", _events(dev))
@@ -324,7 +323,6 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: t
                 dev.changed.notify_all()
             server.shutdown()
             server.server_close()
-    cache.forget_gone(config, SERVED)  # this run's generations, now removed
 
 
 @contextlib.contextmanager
@@ -335,11 +333,13 @@ def generations(config: SiteConfig) -> Iterator[Path]:
 
     The server holds a lock on the folder's lock file while it runs. A folder whose lock is free was left by a
     server that was killed, and is removed here; one without a lock file is a server's that is just starting.
+    The manifests of generations that are gone go too, before and after.
     """
     cache_dir = build_module.cache_folder(config)
     for stale in sorted(cache_dir.glob("serve-*")):
         if _unlocked(stale / "lock"):
             shutil.rmtree(stale, ignore_errors=True)
+    cache.forget_gone(config, SERVED)
     folder = Path(tempfile.mkdtemp(prefix="serve-", dir=cache_dir))
     lock = (folder / "lock").open("w")
     try:
@@ -349,6 +349,7 @@ def generations(config: SiteConfig) -> Iterator[Path]:
     finally:
         lock.close()
         shutil.rmtree(folder, ignore_errors=True)
+        cache.forget_gone(config, SERVED)
 
 
 def _unlocked(path: Path) -> bool:

@@ -77,3 +77,5 @@ def test_the_serve_loop_measure_builds_from_the_last_generation(tmp_path: Path, 
     assert len(edits) == 2 and all(0 < int(rendered) < 20 < int(reused) for rendered, reused in edits)
     assert out.count("quick update") == 2
     assert {p: p.read_bytes() for p in (project / "content").rglob("*.md")} == before
+    assert not list((project / ".site-gen-cache").glob("serve-*"))  # the served generations, and their manifests
+    assert not list((project / ".site-gen-cache").glob("*serve-*__gen-*"))
