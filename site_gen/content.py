@@ -136,7 +136,7 @@ def collector_paused() -> Iterator[None]:
 
 def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path | None, use_cache: bool,
                   problems: list[Diagnostic], found: dict[str, list[Entry]], now: int | None = None) -> Content:
-    cache = ParseCache(cache_file, read=use_cache, now=now)
+    cache = ParseCache(cache_file, read=use_cache, now=now, folder=content_dir)
     stats: dict[Path, os.stat_result] = {}
     files = _discover(content_dir, root, problems, stats)
     cached = {file: cache.get(file, stats.get(file)) for _, file in files}
@@ -154,7 +154,7 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
             found[cached[file].kind].append(cached[file])
     if problems:
         raise ContentError(problems)
-    cache.save({str(file) for _, file in files})
+    cache.save([file for _, file in files])
     return Content(*(sorted(found[k], key=lambda e: e.path) for k in ("model", "provider", "page")))
 
 

@@ -47,11 +47,14 @@ class ParseCache:
     ignored (its files are parsed again).
     """
 
-    def __init__(self, path: Path | None, read: bool = True, now: int | None = None):
+    def __init__(self, path: Path | None, read: bool = True, now: int | None = None, folder: Path | None = None):
         """``read=False`` (a --clean build) parses everything but still leaves a cache for the next build.
-        ``now``: the file system's time before the files were looked at (site_gen.cache.clock)."""
+        ``now``: the file system's time before the files were looked at (site_gen.cache.clock).
+        ``folder``: the content folder; files under it are kept by their path inside it, so that the project
+        reached by another path (mkdocs.yml given relative, then absolute) finds its entries."""
         self.path = path
         self.now = now
+        self.prefix = os.path.join(str(folder), "") if folder is not None else ""
         self.key = code_key() if path else ""
         self.entries: dict[str, tuple[int, int, Any]] = {}
         self.token = ""
@@ -82,7 +85,7 @@ class ParseCache:
         the caller has just taken it)."""
         if self.path is None:
             return None
-        hit = self.entries.get(str(file))
+        hit = self.entries.get(self.name(file))
         if not hit:
             return None
         try:
@@ -103,14 +106,21 @@ class ParseCache:
             return
         if self.now is not None and mtime >= self.now:
             mtime = -1
-        self.entries[str(file)] = (size, mtime, blob)
-        self.changed.add(str(file))
+        name = self.name(file)
+        self.entries[name] = (size, mtime, blob)
+        self.changed.add(name)
         self.dirty = True
 
-    def save(self, files: set[str]) -> None:
+    def name(self, file: Path) -> str:
+        """The key of ``file``: its path inside the content folder, or the whole path for a file outside it."""
+        text = str(file)
+        return text[len(self.prefix):] if self.prefix and text.startswith(self.prefix) else text
+
+    def save(self, files: list[Path]) -> None:
+        """Keep the entries of ``files`` (every content file found), dropping those of files gone."""
         if self.path is None:
             return
-        stale = set(self.entries) - files
+        stale = set(self.entries) - {self.name(file) for file in files}
         for name in stale:
             del self.entries[name]
         if not (self.dirty or stale):

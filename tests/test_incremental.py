@@ -144,7 +144,7 @@ def test_parse_cache_writes_small_changes_as_a_delta(tmp_path: Path) -> None:
     cache = parsecache.ParseCache(store)
     for f in files:
         put(cache, f, f"entry {f.name}")
-    cache.save({str(f) for f in files})
+    cache.save(files)
     assert store.is_file() and not store.with_suffix(".delta").exists()
     base = store.read_bytes()
 
@@ -152,7 +152,7 @@ def test_parse_cache_writes_small_changes_as_a_delta(tmp_path: Path) -> None:
     cache = parsecache.ParseCache(store)
     assert cache.get(files[3]) is None and cache.get(files[4]) == "entry f4.md"
     put(cache, files[3], "entry edited")
-    cache.save({str(f) for f in files[:-1]})  # the last file was deleted
+    cache.save(files[:-1])  # the last file was deleted
     assert store.read_bytes() == base and store.with_suffix(".delta").is_file()
 
     cache = parsecache.ParseCache(store)
@@ -166,7 +166,7 @@ def test_parse_cache_writes_small_changes_as_a_delta(tmp_path: Path) -> None:
     try:
         cache = parsecache.ParseCache(store)
         put(cache, files[3], "entry edited")
-        cache.save({str(f) for f in files[:-1]})
+        cache.save(files[:-1])
     finally:
         parsecache.DELTA_SHARE = share
     assert store.read_bytes() != base and not store.with_suffix(".delta").exists()
@@ -998,13 +998,22 @@ def test_pages_with_the_same_element_ids_share_one_copy(tmp_path: Path, monkeypa
 
 
 def test_the_same_project_reached_by_another_path_reuses_its_pages(tmp_path: Path) -> None:
-    """Keys hash the templates and code by their names inside their folders: the project built from its own
-    folder, then through an absolute path from elsewhere, is the same site."""
+    """Keys hash the templates and code by their names inside their folders, and the parse cache keeps files by
+    their path inside the content folder: the project built from its own folder, then through an absolute path
+    from elsewhere, is the same site."""
+    from site_gen import content
+
     site = copy_site(tmp_path / "site")
     assert run_cli("build", cwd=site).code == 0
-    result = run_cli("-f", str(site / "mkdocs.yml"), "build", "-v", cwd=tmp_path)
+    parsed, real = [], content._load
+    content._load = lambda *args: parsed.append(args[1]) or real(*args)  # type: ignore[assignment]
+    try:
+        result = run_cli("-f", str(site / "mkdocs.yml"), "build", "-v", cwd=tmp_path)
+    finally:
+        content._load = real  # type: ignore[assignment]
     assert result.code == 0, result.err
     assert "pages rendered: 0, reused unchanged: 7" in result.out
+    assert parsed == []  # every entry from the parse cache, whose keys are paths inside the content folder
 
 
 def test_a_page_that_cannot_be_linked_whole_leaves_the_published_files_alone(tmp_path: Path,
