@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -332,12 +333,14 @@ def generations(config: SiteConfig) -> Iterator[Path]:
     file system, and the copy doubled the site in memory).
 
     The server holds a lock on the folder's lock file while it runs. A folder whose lock is free was left by a
-    server that was killed, and is removed here; one without a lock file is a server's that is just starting.
-    The manifests of generations that are gone go too, before and after.
+    server that was killed, and is removed here. A folder without a lock file is a server's that is just
+    starting, or what a build still running when its server stopped wrote after the folder was removed: the
+    latter is removed once it is a minute old. The manifests of generations that are gone go too, before
+    and after.
     """
     cache_dir = build_module.cache_folder(config)
     for stale in sorted(cache_dir.glob("serve-*")):
-        if _unlocked(stale / "lock"):
+        if _unlocked(stale / "lock") or _left_over(stale):
             shutil.rmtree(stale, ignore_errors=True)
     cache.forget_gone(config, SERVED)
     folder = Path(tempfile.mkdtemp(prefix="serve-", dir=cache_dir))
@@ -350,6 +353,14 @@ def generations(config: SiteConfig) -> Iterator[Path]:
         lock.close()
         shutil.rmtree(folder, ignore_errors=True)
         cache.forget_gone(config, SERVED)
+
+
+def _left_over(folder: Path, age: float = 60) -> bool:
+    """True for a served generations' folder without a lock file that nothing has changed for ``age`` seconds."""
+    try:
+        return not (folder / "lock").exists() and time.time() - folder.stat().st_mtime > age
+    except OSError:
+        return False
 
 
 def _unlocked(path: Path) -> bool:

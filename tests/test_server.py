@@ -302,7 +302,8 @@ def test_the_server_builds_in_the_build_cache_and_leaves_nothing_there(tmp_path:
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """The generations are built in the project's build cache (beside build/, whose pages the first one links).
     A generation's folder and manifest go with it; those of a server that was killed go when the next one
-    starts, but never those of a server that still runs (it holds its folder's lock)."""
+    starts, and so does what a build wrote after its server had stopped, but never the folder of a server
+    that still runs (it holds its folder's lock) or is just starting (no lock file yet, and new)."""
     import fcntl
 
     site = copy_site(tmp_path / "site")
@@ -310,8 +311,11 @@ def test_the_server_builds_in_the_build_cache_and_leaves_nothing_there(tmp_path:
     assert run_cli("build", cwd=site).code == 0
     cache = site / ".site-gen-cache"
     dead, alive, starting = cache / "serve-dead", cache / "serve-alive", cache / "serve-starting"
-    for folder in (dead / "gen-3-2", alive / "gen-1-0", starting):
+    # What a build still running when its server stopped wrote after the folder was removed: no lock file.
+    orphan = cache / "serve-orphan"
+    for folder in (dead / "gen-3-2", alive / "gen-1-0", starting, orphan / "gen-4-3.tmp-1234"):
         folder.mkdir(parents=True)
+    os.utime(orphan, (time.time() - 120,) * 2)
     (dead / "lock").write_text("")
     (alive / "lock").write_text("")
     stale = [cache / f"x__.site-gen-cache__serve-dead__gen-3-2.{kind}" for kind in ("json", "pages")]
@@ -328,6 +332,7 @@ def test_the_server_builds_in_the_build_cache_and_leaves_nothing_there(tmp_path:
             assert (own / "index.html").stat().st_ino == (site / "build/index.html").stat().st_ino  # linked
             assert request(port, "/")[0] == 200
             assert not dead.exists() and not stale[0].exists() and not stale[1].exists()
+            assert not orphan.exists()
             assert not old_style.exists()
             assert len(_served_manifests(site)) == 2  # the generation served: its manifest and page records
         assert sorted(p.name for p in cache.glob("serve-*")) == ["serve-alive", "serve-starting"]
