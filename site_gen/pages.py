@@ -25,7 +25,6 @@ import gzip
 import hashlib
 import multiprocessing
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from .config import SiteConfig
 from .render import Renderer
 from .view import Site, index_page, model_page, provider_page, static_page
 from .workers import share
+from .writer import link_or_copy
 
 
 @dataclass(frozen=True)
@@ -197,18 +197,14 @@ def _reuse(record: dict[str, Any], files: tuple[str, ...], key: str, staging: Pa
         target = f"{target_dir}/{name}"
         _make_parent(target)
         try:
-            os.link(f"{source_dir}/{name}", target)
+            linked = link_or_copy(f"{source_dir}/{name}", target) and linked
         except OSError:
-            try:  # another file system (a shard's download folder, or serve's first build): copy instead
-                shutil.copyfile(f"{source_dir}/{name}", target)
-                linked = False
-            except OSError:
-                # The page is rendered instead, into these very names: a file linked here is the previous build's
-                # (its inode), and writing into it would change a published page.
-                for placed in files[:k + 1]:
-                    with contextlib.suppress(OSError):
-                        os.unlink(f"{target_dir}/{placed}")
-                return None
+            # The page is rendered instead, into these very names: a file linked here is the previous build's
+            # (its inode), and writing into it would change a published page.
+            for placed in files[:k + 1]:
+                with contextlib.suppress(OSError):
+                    os.unlink(f"{target_dir}/{placed}")
+            return None
     try:
         return Done(files, key, shared_ids(tuple(record["ids"])), False, tuple(size for size, _ in stats),
                     int(record["gzipped"]), tuple((int(line), str(href)) for line, href in record["links"]),

@@ -53,6 +53,17 @@ def check_output_dir(output: Path, protected: dict[str, Path], shown: str | None
                                      hint="choose another folder or empty it; site-gen replaces its output whole"))
 
 
+def link_or_copy(source: str, target: str) -> bool:
+    """Hard-link ``source`` to ``target``, or copy it where links fail (another file system: a shard's download
+    folder, serve's first build from the project's build folder); True when linked. OSError if neither works."""
+    try:
+        os.link(source, target)
+        return True
+    except OSError:
+        shutil.copyfile(source, target)
+        return False
+
+
 class StagedOutput:
     """Collects output files in a staging folder; ``commit()`` publishes them."""
 
@@ -116,11 +127,8 @@ class StagedOutput:
         for name in names:
             target = self.staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(source / name, target)
+            if link_or_copy(str(source / name), str(target)):
                 self.linked[name] = list(stats[name])  # the same inode: the manifest need not stat it again
-            except OSError:  # another file system (serve's first build, from the project's build folder)
-                shutil.copyfile(source / name, target)
             self._written[fold(name)] = name
             self.bytes_written += stats[name][0]
         return True

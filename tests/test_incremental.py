@@ -1023,7 +1023,6 @@ def test_a_page_that_cannot_be_linked_whole_leaves_the_published_files_alone(tmp
     import os
 
     import site_gen.build as build_module
-    from site_gen import pages
     from site_gen.config import load_config
     from tests.helpers import EPOCH
 
@@ -1043,8 +1042,8 @@ def test_a_page_that_cannot_be_linked_whole_leaves_the_published_files_alone(tmp
     def refuse_copy(source: object, target: object, *args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pages.os, "link", refuse)
-    monkeypatch.setattr(pages.shutil, "copyfile", refuse_copy)
+    monkeypatch.setattr(os, "link", refuse)  # as site_gen.writer.link_or_copy calls them
+    monkeypatch.setattr(shutil, "copyfile", refuse_copy)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # as the first build had: every key matches
     result = build_module.build(load_config(site / "mkdocs.yml"), jobs=1)
     assert (result.rendered, result.skipped) == (1, 6)  # that page: tried, then rendered
