@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from . import frontmatter, overrides
+from . import frontmatter, overrides, yamlsafe
 from .diagnose import from_validation_error
 from .errors import ContentChanged, ContentError, Diagnostic
 from .parsecache import ParseCache
@@ -290,11 +290,19 @@ def _load(kind: Kind, file: Path, root: Path) -> Entry:
     shown = _show(file, root)
     try:
         raw = file.read_bytes()
-        source = frontmatter.parse(shown, raw)
-    except frontmatter.FrontMatterError as exc:
-        raise _Invalid([exc.diagnostic]) from None
     except OSError as exc:
         raise _Invalid([Diagnostic(shown, message=f"cannot read file: {exc.strerror}")]) from None
+    try:  # a valid file, as most are, needs no positions: they are only read to report a problem
+        return _entry(kind, file, shown, raw, positions=False)
+    except (_Invalid, yamlsafe.Declined):
+        return _entry(kind, file, shown, raw, positions=True)  # the problem, where it is
+
+
+def _entry(kind: Kind, file: Path, shown: str, raw: bytes, positions: bool) -> Entry:
+    try:
+        source = frontmatter.parse(shown, raw, positions)
+    except frontmatter.FrontMatterError as exc:
+        raise _Invalid([exc.diagnostic]) from None
     schema: type[BaseModel] = SCHEMAS[kind]
     document = overrides.apply(source.front)
     try:

@@ -88,8 +88,12 @@ def split(path: str, text: str, required: bool = True) -> tuple[str | None, int,
                                       hint="add a closing '---' line after the front matter"))
 
 
-def parse(path: str, data: bytes) -> SourceFile:
-    """Read a content file's bytes into a :class:`SourceFile`, or raise FrontMatterError."""
+def parse(path: str, data: bytes, positions: bool = True) -> SourceFile:
+    """Read a content file's bytes into a :class:`SourceFile`, or raise FrontMatterError.
+
+    ``positions=False``: the front matter without positions (yamlsafe.load_data), for a loader that reads a
+    file again with them when it finds a problem; yamlsafe.Declined when that reading cannot vouch for it.
+    """
     text = decode(path, data)
     yaml_text, yaml_line, body, body_line = split(path, text)
     assert yaml_text is not None
@@ -104,6 +108,8 @@ def parse(path: str, data: bytes) -> SourceFile:
         raise FrontMatterError(Diagnostic(
             path, line, col, message=f"control character U+{ord(char):04X} is not allowed",
             hint="remove it; it would make the HTML and XML outputs invalid"))
+    if not positions:
+        return SourceFile(path, yamlsafe.Document(yamlsafe.load_data(yaml_text), {}, {}), body, body_line, yaml_line)
     try:
         document = yamlsafe.load(yaml_text, line_offset=yaml_line - 1)
     except yamlsafe.YAMLProblem as problem:

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from site_gen import frontmatter, overrides
+from site_gen import frontmatter, overrides, yamlsafe
 from site_gen.diagnose import from_validation_error
 from site_gen.errors import Diagnostic
 from site_gen.render import DEFAULT_THEME, Renderer
@@ -61,6 +61,28 @@ def test_structured_front_matter_never_crashes(front: dict) -> None:
     text = yaml.safe_dump(front, allow_unicode=True, default_flow_style=None, sort_keys=False)
     result = load(("---\n" + text + "---\n").encode("utf-8", "surrogatepass"))
     assert isinstance(result, (Model, list))
+
+
+def same_data_or_declined(text: str) -> None:
+    """The quick reading (no positions) gives the data load() gives, or declines: never another value, and
+    never a text that load() refuses."""
+    try:
+        quick = yamlsafe.load_data(text)
+    except yamlsafe.Declined:
+        return
+    assert repr(yamlsafe.load(text).data) == repr(quick)  # repr: NaN is itself, and 1, 1.0 and True differ
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_the_quick_reading_of_arbitrary_text_is_loads_or_declined(text: str) -> None:
+    same_data_or_declined(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(FIELDS), values, max_size=8), st.sampled_from([None, True, False]))
+def test_the_quick_reading_of_front_matter_is_loads_or_declined(front: dict, flow: bool | None) -> None:
+    same_data_or_declined(yaml.safe_dump(front, allow_unicode=True, default_flow_style=flow, sort_keys=False))
 
 
 def test_deep_nesting_is_a_diagnostic_not_a_crash() -> None:

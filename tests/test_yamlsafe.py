@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
-from site_gen import yamlsafe
+from site_gen import frontmatter, yamlsafe
+from site_gen.content import _Invalid, _load
 from site_gen.yamlsafe import YAMLProblem, load
+from tests.helpers import ROOT
 
 
 def problem(text: str, policy: yamlsafe.Policy = "strict") -> str:
@@ -85,8 +88,6 @@ def test_second_document_is_an_error() -> None:
 def test_front_matter_problems_and_positions_use_the_files_lines() -> None:
     """Front matter starts on line 2: a duplicate key's message names the lines an editor shows, as its
     location does, and positions kept for later checks are the file's too."""
-    from site_gen import frontmatter
-
     with pytest.raises(frontmatter.FrontMatterError) as info:
         frontmatter.parse("f.md", b"---\nid: a\nname: b\nid: c\n---\nBody.\n")
     assert info.value.diagnostic.format() == (
@@ -95,3 +96,46 @@ def test_front_matter_problems_and_positions_use_the_files_lines() -> None:
     source = frontmatter.parse("f.md", b"---\nid: a\nlimits: {context_window: 8}\n---\nBody.\n")
     value, key = source.front.positions[("limits", "context_window")], source.front.key_positions[("limits",)]
     assert (value.line, value.col, key.line, key.col) == (3, 26, 3, 1)
+
+
+ACCEPTED = [
+    "a: 1\n", "id: x\ntitle: 'Quoted: yes'\nn: \"1\"\nflag: off\nv: 1.10\nt: 1:20\nd: 2024-01-02\n",
+    "a: true\nb: False\nc: ~\nd: 0x1F\ne: 0o17\nf: -3\ng: .5\nh: 1e3\ni: .inf\nj:\nk: ''\n",
+    "'quoted key': 1\n\"1\": 2\n3: three\nnull: n\ntrue: t\n", "text: |\n  two\n  lines\nfold: >-\n  a\n  b\n",
+    "list:\n- a\n- [1, {b: c}]\n- - nested\nflow: {x: [], y: {}}\n", "%YAML 1.2\n---\na: 1\n...\n",
+    "url: https://example.com/a#b?c=d\n# comment\n", "deep: " + "[" * 64 + "]" * 64 + "\n",
+]
+DECLINED = [
+    "title: a\nx: 1\ntitle: b\n", "x: !!python/object/apply:os.system ['id']\n", "x: !Ref foo\n", "a: &x 1\n",
+    "a: *x\n", "a: &x [1]\nb: *x\n", "a: 1\n---\nb: 2\n", 'id: x\ntitle: "Llama 3\n', "a:\n\tb: 1\n",
+    "? [a, b]\n: 1\n", "{a: 1}: 2\n", "deep: " + "[" * 65 + "]" * 65 + "\n", "", "# only a comment\n",
+    "name: R&D\n", "a: b: c\n",
+]
+
+
+@pytest.mark.parametrize("text", ACCEPTED)
+def test_load_data_gives_what_load_gives(text: str) -> None:
+    assert repr(yamlsafe.load_data(text)) == repr(load(text).data)
+
+
+@pytest.mark.parametrize("text", DECLINED)
+def test_load_data_declines_what_it_cannot_vouch_for(text: str) -> None:
+    """Every text that load() refuses (and a few it accepts, such as an '&' in a value) goes to load()."""
+    with pytest.raises(yamlsafe.Declined):
+        yamlsafe.load_data(text)
+
+
+def test_a_file_with_a_problem_is_reported_with_positions_after_the_quick_reading(tmp_path: Path) -> None:
+    """The content loader reads without positions first: a problem found then is reported from the reading
+    with positions, at the field's own line and column."""
+    source = ROOT / "tests" / "fixtures" / "site" / "content" / "models" / "google" / "gemini-2.5-pro.md"
+    lines = source.read_text(encoding="utf-8").split("\n")
+    line = next(k for k, text in enumerate(lines, 1) if text.startswith("release_date:"))
+    lines[line - 1] = "release_date: 2025-13-45"
+    file = tmp_path / "content" / "models" / "google" / source.name
+    file.parent.mkdir(parents=True)
+    file.write_text("\n".join(lines), encoding="utf-8")
+    yamlsafe.load_data(frontmatter.split(str(file), file.read_text(encoding="utf-8"))[0])  # not declined
+    with pytest.raises(_Invalid) as info:
+        _load("model", file, tmp_path)
+    assert [(d.line, d.col, d.field) for d in info.value.diagnostics] == [(line, 15, "release_date")]
