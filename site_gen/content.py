@@ -322,7 +322,7 @@ def _entry(kind: Kind, file: Path, shown: str, raw: bytes, positions: bool) -> E
     warnings = check_context(shown, source.body, source.body_line, data.limits.context_window) \
         if isinstance(data, Model) else []
     entry = Entry(kind, shown, data, None, source.body_line, slug,
-                  hashlib.blake2b(raw, digest_size=16).hexdigest(), str(file.absolute()), tuple(warnings))
+                  hashlib.blake2b(raw, digest_size=16).hexdigest(), os.path.join(os.getcwd(), file), tuple(warnings))
     _check_location(entry, file, document)
     return entry
 
