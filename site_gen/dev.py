@@ -116,6 +116,7 @@ class DevSite:
         """
         with self.build_lock:
             started_at = self.edits
+            restore(self.workdir)
             target = self.workdir / f"gen-{self.generation + 1}-{started_at}"
             try:
                 config = load_config(self.config_path, allow_local_url=True)
@@ -130,6 +131,12 @@ class DevSite:
                 shutil.rmtree(target, ignore_errors=True)
                 return False
             return self._switch(target, config, content, catalog, reload)
+
+    def gone(self) -> bool:
+        """True when the folder served was removed (with .site-gen-cache) since it was built."""
+        with self.lock:
+            root = self.root
+        return self.generation > 0 and not root.is_dir() and root is self.root
 
     def _seed(self, config: SiteConfig) -> Path:
         """The build whose unchanged pages the next generation takes: the one served, or before the first, the
@@ -173,7 +180,7 @@ class DevSite:
     def quick_update(self, changed: set[Path]) -> bool:
         """Re-render only the pages that show the changed content files; False if that is not enough."""
         content_dir = self.config.content_dir.resolve()
-        if self.catalog is None or self.content is None or not all(
+        if self.catalog is None or self.content is None or self.gone() or not all(
                 p.suffix == ".md" and p.is_file() and content_dir in p.resolve().parents for p in changed):
             return False
         try:
@@ -283,12 +290,21 @@ class Watcher(threading.Thread):
 
         config = self.dev.config
         paths = [p for p in (config.content_dir, config.templates_dir, self.dev.config_path) if p.exists()]
-        for changes in watch(*paths, stop_event=self.stop_event, debounce=150, step=50,
+        for changes in watch(*paths, stop_event=self.stop_event, debounce=150, step=50, rust_timeout=1000,
+                             yield_on_timeout=True,
                              watch_filter=lambda _, path: not Path(path).name.startswith((".", "#"))
                              and not path.endswith(("~", ".swp", ".tmp"))):
+            if not changes:  # a second without changes: the folder served is still there, or is built again
+                if self.dev.gone():
+                    self.dev.full_build()
+                continue
             changed = {Path(path) for _, path in changes}
             self.dev.edits += 1
-            if self.dev.quick_update(changed):
+            try:
+                quick = self.dev.quick_update(changed)
+            except OSError:  # the folder served went while it was written (.site-gen-cache removed)
+                quick = False
+            if quick:
                 threading.Thread(target=self.dev.full_build, kwargs={"reload": False, "background": True},
                                  daemon=True).start()
             else:
@@ -344,15 +360,36 @@ def generations(config: SiteConfig) -> Iterator[Path]:
             shutil.rmtree(stale, ignore_errors=True)
     cache.forget_gone(config, SERVED)
     folder = Path(tempfile.mkdtemp(prefix="serve-", dir=cache_dir))
-    lock = (folder / "lock").open("w")
     try:
-        if fcntl is not None:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _hold(folder)
         yield folder
     finally:
-        lock.close()
+        with contextlib.suppress(KeyError):
+            _LOCKS.pop(folder).close()
         shutil.rmtree(folder, ignore_errors=True)
         cache.forget_gone(config, SERVED)
+
+
+_LOCKS: dict[Path, Any] = {}
+"""The open lock file of each served generations' folder of this process: the lock lasts while it is open."""
+
+
+def restore(folder: Path) -> None:
+    """Make a served generations' folder of this process and its held lock file again if they are gone
+    (someone removed .site-gen-cache while the server ran, as one may at any time), so that another server does
+    not take it for a dead server's."""
+    if folder in _LOCKS and not (folder / "lock").exists():
+        _hold(folder)
+
+
+def _hold(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = (folder / "lock").open("w")
+    if fcntl is not None:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    old, _LOCKS[folder] = _LOCKS.get(folder), handle
+    if old is not None:
+        old.close()
 
 
 def _left_over(folder: Path, age: float = 60) -> bool:

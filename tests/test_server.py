@@ -340,6 +340,39 @@ def test_the_server_builds_in_the_build_cache_and_leaves_nothing_there(tmp_path:
 
 
 
+def test_removing_the_build_cache_while_serving_builds_the_site_again(tmp_path: Path) -> None:
+    """The build cache is safe to delete at any time, serve's generations in it included: within a second or
+    two the server builds the site again, holds a lock on its folder again (or the next server would take it
+    for a dead one's), and goes on with edits."""
+    import shutil
+
+    from site_gen.dev import _unlocked
+
+    site = copy_site(tmp_path / "site")
+    cache = site / ".site-gen-cache"
+    with serving(site) as port:
+        before = _served_roots(site)
+        assert len(before) == 1 and request(port, "/model/gemini-2.5-pro")[0] == 200
+        shutil.rmtree(cache)
+        assert request(port, "/model/gemini-2.5-pro")[0] == 404
+        _until(lambda: request(port, "/model/gemini-2.5-pro")[0] == 200)
+        roots = _served_roots(site)
+        assert len(roots) == 1 and roots != before
+        lock = Path(roots[0]).parent / "lock"
+        assert lock.is_file() and not _unlocked(lock)
+        gemini = site / "content/models/google/gemini-2.5-pro.md"
+        gemini.write_text(gemini.read_text().replace("  input: 1.25\n", "  input: 1.5\n", 1))
+        _until(lambda: b"$1.50" in request(port, "/model/gemini-2.5-pro")[2])
+    assert not list(cache.glob("serve-*"))
+
+
+def _until(condition: Any, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
 def test_a_background_build_overtaken_by_an_edit_leaves_no_manifest(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A background build whose inputs were edited while it ran is thrown away, and its manifest with it; the
