@@ -11,6 +11,7 @@ import datetime as dt
 import gc
 import gzip
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -114,7 +115,7 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     job_list = pages.jobs(catalog, base)
     if shard:
         job_list = [job for k, job in enumerate(job_list) if k % shard[1] == shard[0]]
-    clock.lap("page keys")
+    clock.lap("page keys")  # the pages' progress bar follows
     keyed = _Keyed(out, previous, rendered)
     reused = False
 
@@ -133,7 +134,7 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     rendered.pages = pages.render_pages(config, catalog, site, out.staging, job_list, previous, workers, progress,
                                         keep_hashes=shard is not None, also=None if shard else catalogue_files)
     made = set(out.files) - before  # site-wide files only: the pages are recorded below
-    clock.lap("pages, and the site-wide files of the catalogue")
+    clock.lap("pages, and the site-wide files of the catalogue", "joining the llms-full files")
     id_sets: dict[tuple[str, ...], frozenset[str]] = {}  # one set per distinct tuple of ids (pages.shared_ids)
     for job, done in zip(job_list, rendered.pages, strict=True):
         out.record(done.files, sum(done.sizes))
@@ -151,7 +152,7 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
         _write_full(config, catalog, out, keyed, counted, page_keys, base)
         rendered.llms_report = sorted(keyed.report)
     rendered.sitewide_files = sorted(made | (set(out.files) - before))
-    clock.lap("llms-full files (mirrors joined)")
+    clock.lap("llms-full files (mirrors joined)", "checking links")
     return rendered
 
 
@@ -316,6 +317,8 @@ def build(config: SiteConfig, output: Path | None = None, **options: Any) -> Bui
         return _build(config, output, **options)
     finally:
         gc.unfreeze()  # a long-lived process (site-gen serve) collects the previous build's objects as usual
+        if options.get("progress"):  # the phase shown last, even when a problem stopped the build
+            show_phase("")
 
 
 def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True, strict: bool = False,
@@ -331,7 +334,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     builds each generation into a new one): its unchanged pages and site-wide files are hard-linked from there
     (copied across file systems), checked as a previous build of ``output`` would be.
     """
-    clock = _Clock()
+    clock = _Clock(shown=progress)
     markdown.use_engine(config.markdown_engine)  # before any worker forks
     render.use_bytecode_cache(config.root / ".site-gen-cache" / "templates" if write else None)
     stamp_text = stamp(build_time(environ))
@@ -347,16 +350,16 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     parse_cache = config.root / ".site-gen-cache" / "content.pickle" if write else None
     with collector_paused():  # frozen before the collector runs again: its first pass would find nothing
         content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental,
-                               now=now)
+                               now=now, progress=progress)
         gc.freeze()  # the content lives as long as the build: the collector need not scan it again, nor touch
-    clock.lap("load content")  # the memory pages that forked workers share with this process
+    clock.lap("load content", "checking the catalogue")  # the memory pages that forked workers share with this process
     catalog = build_catalog(config, content)
     kept = config.root / ".site-gen-cache" if write and not shard else None  # tables kept for the next build
     similar_file, api_file = (kept / "similar.pickle", kept / "api-listing.pickle") if kept else (None, None)
     before = similar.load(similar_file) if similar_file and incremental else None
     table = catalog.compute_similar(before)  # computed once here, before workers fork, as is
     catalog.served_by("")  # the index of the models each provider serves
-    clock.lap("catalogue checks")
+    clock.lap("catalogue checks", "computing the pages' keys")
     if strict and catalog.warnings:
         raise ContentError(catalog.warnings)
     site = site_of(config, catalog, stamp_text)
@@ -378,7 +381,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     with StagedOutput(output) as staged:
         rendered = _render_and_check(config, catalog, site, staged, result, strict, previous, workers, sweep=False,
                                      progress=progress, clock=clock, shard=shard, api_kept=api_kept)
-        clock.lap("link checks")
+        clock.lap("link checks", "publishing")
         if shard:
             cache.save_shard(staged.staging, shard, [_page_record(done, None) for done in rendered.pages])
         staged.commit()
@@ -431,16 +434,34 @@ def cache_folder(config: SiteConfig) -> Path:
 
 
 class _Clock:
-    def __init__(self) -> None:
+    """Each phase's time, for --verbose; with ``shown``, the phase under way as a line of its own on the terminal
+    (stderr), replaced by the next and cleared at the end, between the progress bars of loading and pages."""
+
+    def __init__(self, shown: bool = False) -> None:
         self.laps: dict[str, float] = {}
         self._last = time.perf_counter()
+        self.shown = shown
 
-    def lap(self, name: str) -> float:
+    def lap(self, name: str, then: str = "") -> float:
+        """End the phase ``name``; ``then``: what comes next, shown until the next lap."""
         now = time.perf_counter()
         seconds = now - self._last
         self.laps[name] = self.laps.get(name, 0.0) + seconds
         self._last = now
+        if self.shown:
+            show_phase(f"{then}..." if then else "")
         return seconds
+
+
+_SHOWN = {"width": 0}
+
+
+def show_phase(text: str) -> None:
+    """Replace the phase line on the terminal (stderr) with ``text``; "" clears it. Spaces and carriage returns
+    only, as tqdm's bars use, so that any terminal shows it."""
+    sys.stderr.write("\r" + text.ljust(_SHOWN["width"]) + ("" if text else "\r"))
+    sys.stderr.flush()
+    _SHOWN["width"] = len(text)
 
 
 def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result: BuildResult,

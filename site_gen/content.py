@@ -106,11 +106,12 @@ class Content:
 
 
 def load_content(content_dir: Path, root: Path, workers: int = 1, cache_file: Path | None = None,
-                 use_cache: bool = True, now: int | None = None) -> Content:
+                 use_cache: bool = True, now: int | None = None, progress: bool = False) -> Content:
     """Parse and validate every content file (on ``workers`` processes). Raises ContentError with all problems.
 
     With ``cache_file``, files unchanged since the last load (by size and mtime) are not parsed again; ``now``
-    (site_gen.cache.clock) tells the files too recent for their size and mtime to prove that.
+    (site_gen.cache.clock) tells the files too recent for their size and mtime to prove that. ``progress``: a
+    progress bar of the files on the terminal (stderr), cleared at the end.
     """
     problems: list[Diagnostic] = []
     found: dict[str, list[Entry]] = {"model": [], "provider": [], "page": []}
@@ -118,7 +119,7 @@ def load_content(content_dir: Path, root: Path, workers: int = 1, cache_file: Pa
         raise ContentError(Diagnostic(_show(content_dir, root), message="content folder not found",
                                       hint="create it, or set plugins.site_gen.content_dir in mkdocs.yml"))
     with collector_paused():
-        return _load_content(content_dir, root, workers, cache_file, use_cache, problems, found, now)
+        return _load_content(content_dir, root, workers, cache_file, use_cache, problems, found, now, progress)
 
 
 @contextlib.contextmanager
@@ -135,20 +136,29 @@ def collector_paused() -> Iterator[None]:
 
 
 def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path | None, use_cache: bool,
-                  problems: list[Diagnostic], found: dict[str, list[Entry]], now: int | None = None) -> Content:
+                  problems: list[Diagnostic], found: dict[str, list[Entry]], now: int | None = None,
+                  progress: bool = False) -> Content:
     cache = ParseCache(cache_file, read=use_cache, now=now, folder=content_dir)
     stats: dict[Path, os.stat_result] = {}
     files = _discover(content_dir, root, problems, stats)
-    cached = {file: cache.get(file, stats.get(file)) for _, file in files}
-    fresh = [(kind, file) for kind, file in files if cached[file] is None]
-    for (_, file), outcome in zip(fresh, _load_all(fresh, root, workers, cache.enabled), strict=True):
-        if isinstance(outcome, _Parsed):
-            cached[file] = pickle.loads(outcome.blob)
-            cache.put(file, outcome.size, outcome.mtime, outcome.blob)
-        elif isinstance(outcome, Entry):
-            cached[file] = outcome
-        else:
-            problems.extend(outcome)
+    from tqdm import tqdm  # here: the no-op check imports this module, and needs no progress bar
+
+    with tqdm(total=len(files), desc="content", unit="file", disable=not progress, leave=False) as bar:
+        cached = {}
+        for _, file in files:
+            cached[file] = entry = cache.get(file, stats.get(file))
+            if entry is not None:
+                bar.update()
+        fresh = [(kind, file) for kind, file in files if cached[file] is None]
+        for (_, file), outcome in zip(fresh, _load_all(fresh, root, workers, cache.enabled), strict=True):
+            if isinstance(outcome, _Parsed):
+                cached[file] = pickle.loads(outcome.blob)
+                cache.put(file, outcome.size, outcome.mtime, outcome.blob)
+            elif isinstance(outcome, Entry):
+                cached[file] = outcome
+            else:
+                problems.extend(outcome)
+            bar.update()
     for _, file in files:
         if cached[file] is not None:
             found[cached[file].kind].append(cached[file])

@@ -1,0 +1,87 @@
+"""Feedback on a long build, as a terminal shows it: a progress bar while the content loads and while the pages
+render, the phase under way between them, and nothing of either left on the screen at the end."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import EPOCH, ROOT, copy_site, run_cli
+
+pty = pytest.importorskip("pty")  # POSIX
+
+
+def on_a_terminal(site: Path, *args: str) -> tuple[int, str]:
+    """``site-gen`` run in ``site`` on a pseudo-terminal 100 columns wide: its exit code and all it wrote."""
+    import fcntl
+    import struct
+    import termios
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the CLI as a user runs it
+        os.chdir(site)
+        os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+        os.environ["PYTHONPATH"] = str(ROOT)  # this checkout's code, whatever is installed
+        os.execv(sys.executable, [sys.executable, "-m", "site_gen", *args])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child has gone: the terminal is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8")
+
+
+def screen(written: str) -> list[str]:
+    """The lines a terminal ends up showing: a carriage return goes back to the line's start, and what is
+    written then replaces what was there."""
+    lines = []
+    for line in written.replace("\r\n", "\n").split("\n"):
+        shown: list[str] = []
+        column = 0
+        for char in line:
+            if char == "\r":
+                column = 0
+                continue
+            shown[column:column + 1] = [char]
+            column += 1
+        lines.append("".join(shown).rstrip())
+    return lines
+
+
+def test_a_build_shows_its_progress_and_leaves_only_its_summary(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    code, written = on_a_terminal(site, "build", "--clean")
+    assert code == 0, written
+    for shown in ("content:", "pages:", "checking the catalogue...", "computing the pages' keys...",
+                  "joining the llms-full files...", "checking links...", "publishing..."):
+        assert shown in written
+    lines = [line for line in screen(written) if line]
+    assert lines[0].startswith("llms file ") and lines[-1].startswith("built 6 pages")
+    assert not any(word in line for line in lines for word in ("...", "content:", "pages:", "%|"))
+
+
+def test_a_problem_is_shown_on_a_clean_line(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    gemini.write_text(gemini.read_text(encoding="utf-8").replace("release_date: 2025-03-20", "release_date: soon"),
+                      encoding="utf-8")
+    code, written = on_a_terminal(site, "build")
+    assert code == 1
+    lines = [line for line in screen(written) if line]
+    assert lines[0].startswith("content/models/google/gemini-2.5-pro.md:") and "release_date" in lines[0]
+    assert lines[-1] == "site-gen: 1 problem; nothing was written"
+
+
+def test_no_progress_when_the_output_is_not_a_terminal(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    result = run_cli("build", cwd=site)
+    assert result.code == 0 and "\r" not in result.err + result.out and "..." not in result.err
