@@ -368,7 +368,8 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
                          catalog=catalog, timings=clock.laps)
     if not write:
         with tempfile.TemporaryDirectory(prefix="site-gen-check-") as tmp, StagedOutput(Path(tmp) / "out") as staged:
-            _render_and_check(config, catalog, site, staged, result, strict, None, workers, sweep=True)
+            _render_and_check(config, catalog, site, staged, result, strict, None, workers, sweep=True,
+                              progress=progress, clock=clock)
         return result
     check_output_dir(output, {"the project folder": config.root, "the content folder": config.content_dir,
                               "the templates folder": config.templates_dir}, shown_output)

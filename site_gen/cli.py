@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             from .build import build
 
-            result = build(config, write=False, strict=args.strict)
+            result = build(config, write=False, strict=args.strict, progress=sys.stderr.isatty())
             _print_warnings(result.warnings)
             print(f"ok: {result.pages} pages valid, {len(result.warnings)} warnings, nothing written")
             return 0

@@ -69,6 +69,16 @@ def test_a_build_shows_its_progress_and_leaves_only_its_summary(tmp_path: Path) 
     assert not any(word in line for line in lines for word in ("...", "content:", "pages:", "%|"))
 
 
+def test_check_shows_its_progress_too(tmp_path: Path) -> None:
+    """site-gen check renders every page as a build does, writing nothing: as long, so as shown."""
+    site = copy_site(tmp_path / "site")
+    code, written = on_a_terminal(site, "check")
+    assert code == 0, written
+    assert "content:" in written and "pages:" in written and "checking links..." in written
+    assert [line for line in screen(written) if line] == ["ok: 6 pages valid, 0 warnings, nothing written"]
+    assert not (site / "build").exists()
+
+
 def test_a_problem_is_shown_on_a_clean_line(tmp_path: Path) -> None:
     site = copy_site(tmp_path / "site")
     gemini = site / "content/models/google/gemini-2.5-pro.md"
