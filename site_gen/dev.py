@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -108,7 +109,7 @@ class DevSite:
             self.changed.notify_all()
 
     # -- building ------------------------------------------------------------------------------------
-    def full_build(self, reload: bool = True, background: bool = False) -> bool:
+    def full_build(self, reload: bool = True, background: bool = False, progress: bool = False) -> bool:
         """Build everything into a new folder and switch to it; False (and an overlay) on errors.
 
         A background build whose inputs were edited while it ran is thrown away: the newer edit
@@ -120,7 +121,7 @@ class DevSite:
             target = self.workdir / f"gen-{self.generation + 1}-{started_at}"
             try:
                 config = load_config(self.config_path, allow_local_url=True)
-                result = self._build_settled(config, target, self._seed(config))
+                result = self._build_settled(config, target, self._seed(config), progress=progress)
                 content, catalog = result.content, result.catalog
             except SiteGenError as exc:
                 if not (background and started_at != self.edits):
@@ -145,7 +146,7 @@ class DevSite:
         return self.root if self.generation else config.output_dir
 
     @staticmethod
-    def _build_settled(config: SiteConfig, target: Path, seed: Path | None = None,
+    def _build_settled(config: SiteConfig, target: Path, seed: Path | None = None, progress: bool = False,
                        attempts: int = 3) -> build_module.BuildResult:
         """Build; a file edited while the build read it means the build saw half an edit: build again.
 
@@ -154,10 +155,10 @@ class DevSite:
         """
         for _ in range(attempts - 1):
             try:
-                return build_module.build(config, target, seed=seed)
+                return build_module.build(config, target, seed=seed, progress=progress)
             except ContentChanged:
                 pass
-        return build_module.build(config, target, seed=seed)
+        return build_module.build(config, target, seed=seed, progress=progress)
 
     def _switch(self, target: Path, config: SiteConfig, content: Content | None, catalog: Catalog | None,
                 reload: bool) -> bool:
@@ -318,7 +319,7 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: t
     config = load_config(config_path, allow_local_url=True)
     with generations(config) as folder:
         dev = DevSite(config_path, folder)
-        dev.full_build()
+        dev.full_build(progress=sys.stderr.isatty())  # the first build may be long: shown as site-gen build's
         site = Site(dev.root, route_patterns(dev.config), dev.config.url, on_html=_inject)
         site.extra[EVENTS] = ("events", _events(dev))
         site.extra[SCRIPT] = ("script", _script)

@@ -9,14 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import EPOCH, ROOT, copy_site, run_cli
+from tests.helpers import EPOCH, ROOT, copy_site, free_port, run_cli
 
 pty = pytest.importorskip("pty")  # POSIX
 
 
-def on_a_terminal(site: Path, *args: str) -> tuple[int, str]:
-    """``site-gen`` run in ``site`` on a pseudo-terminal 100 columns wide: its exit code and all it wrote."""
+def on_a_terminal(site: Path, *args: str, until: str = "") -> tuple[int, str]:
+    """``site-gen`` run in ``site`` on a pseudo-terminal 100 columns wide: its exit code and all it wrote.
+    ``until``: Ctrl-C once it has written that (a server runs until stopped)."""
     import fcntl
+    import signal
     import struct
     import termios
 
@@ -36,6 +38,9 @@ def on_a_terminal(site: Path, *args: str) -> tuple[int, str]:
         if not chunk:
             break
         chunks.append(chunk)
+        if until and until in b"".join(chunks).decode("utf-8", "replace"):
+            os.kill(pid, signal.SIGINT)
+            until = ""
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8")
 
@@ -77,6 +82,15 @@ def test_check_shows_its_progress_too(tmp_path: Path) -> None:
     assert "content:" in written and "pages:" in written and "checking links..." in written
     assert [line for line in screen(written) if line] == ["ok: 6 pages valid, 0 warnings, nothing written"]
     assert not (site / "build").exists()
+
+
+def test_serve_shows_the_progress_of_its_first_build(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    port = str(free_port())
+    code, written = on_a_terminal(site, "serve", "--port", port, until="serving on")
+    assert code == 0, written
+    assert written.index("pages:") < written.index("serving on")
+    assert f"serving on http://127.0.0.1:{port}/ (Ctrl-C stops)" in screen(written)
 
 
 def test_a_problem_is_shown_on_a_clean_line(tmp_path: Path) -> None:
