@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ValidationError
+from tqdm import tqdm
 
 from . import frontmatter, overrides, yamlsafe
 from .diagnose import from_validation_error
@@ -141,8 +142,6 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
     cache = ParseCache(cache_file, read=use_cache, now=now, folder=content_dir)
     stats: dict[Path, os.stat_result] = {}
     files = _discover(content_dir, root, problems, stats)
-    from tqdm import tqdm  # here: the no-op check imports this module, and needs no progress bar
-
     with tqdm(total=len(files), desc="content", unit="file", disable=not progress, leave=False) as bar:
         cached = {}
         for _, file in files:
