@@ -363,7 +363,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     if strict and catalog.warnings:
         raise ContentError(catalog.warnings)
     site = site_of(config, catalog, stamp_text)
-    count = len(catalog.models) + len(catalog.providers) + len(catalog.pages)
+    count = len(catalog.models) + len(catalog.providers) + len(catalog.pages) + 1  # and the home page
     result = BuildResult(pages=count, warnings=catalog.warnings, generated_at=stamp_text, content=content,
                          catalog=catalog, timings=clock.laps)
     if not write:

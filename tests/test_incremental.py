@@ -1047,5 +1047,6 @@ def test_a_page_that_cannot_be_linked_whole_leaves_the_published_files_alone(tmp
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # as the first build had: every key matches
     result = build_module.build(load_config(site / "mkdocs.yml"), jobs=1)
     assert (result.rendered, result.skipped) == (1, 6)  # that page: tried, then rendered
+    assert result.pages == 7  # the count the summary prints: the pages rendered and reused
     assert published.stat().st_ino != keep.stat().st_ino  # a new file, not the published one written again
     assert keep.read_bytes() == before == published.read_bytes()

@@ -70,7 +70,7 @@ def test_a_build_shows_its_progress_and_leaves_only_its_summary(tmp_path: Path) 
                   "joining the llms-full files...", "checking links...", "publishing..."):
         assert shown in written
     lines = [line for line in screen(written) if line]
-    assert lines[0].startswith("llms file ") and lines[-1].startswith("built 6 pages")
+    assert lines[0].startswith("llms file ") and lines[-1].startswith("built 7 pages")
     assert not any(word in line for line in lines for word in ("...", "content:", "pages:", "%|"))
 
 
@@ -80,7 +80,7 @@ def test_check_shows_its_progress_too(tmp_path: Path) -> None:
     code, written = on_a_terminal(site, "check")
     assert code == 0, written
     assert "content:" in written and "pages:" in written and "checking links..." in written
-    assert [line for line in screen(written) if line] == ["ok: 6 pages valid, 0 warnings, nothing written"]
+    assert [line for line in screen(written) if line] == ["ok: 7 pages valid, 0 warnings, nothing written"]
     assert not (site / "build").exists()
 
 
