@@ -460,9 +460,18 @@ _SHOWN = {"width": 0}
 def show_phase(text: str) -> None:
     """Replace the phase line on the terminal (stderr) with ``text``; "" clears it. Spaces and carriage returns
     only, as tqdm's bars use, so that any terminal shows it."""
+    text = text[:max(_columns() - 1, 0)]  # one line, even on a narrow terminal: a wrapped one is not replaced
     sys.stderr.write("\r" + text.ljust(_SHOWN["width"]) + ("" if text else "\r"))
     sys.stderr.flush()
     _SHOWN["width"] = len(text)
+
+
+def _columns() -> int:
+    """The terminal's width (stderr's), or 80 when it has none."""
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result: BuildResult,

@@ -14,8 +14,8 @@ from tests.helpers import EPOCH, ROOT, copy_site, free_port, run_cli
 pty = pytest.importorskip("pty")  # POSIX
 
 
-def on_a_terminal(site: Path, *args: str, until: str = "") -> tuple[int, str]:
-    """``site-gen`` run in ``site`` on a pseudo-terminal 100 columns wide: its exit code and all it wrote.
+def on_a_terminal(site: Path, *args: str, until: str = "", columns: int = 100) -> tuple[int, str]:
+    """``site-gen`` run in ``site`` on a pseudo-terminal ``columns`` wide: its exit code and all it wrote.
     ``until``: Ctrl-C once it has written that (a server runs until stopped)."""
     import fcntl
     import signal
@@ -23,12 +23,12 @@ def on_a_terminal(site: Path, *args: str, until: str = "") -> tuple[int, str]:
     import termios
 
     pid, fd = pty.fork()
-    if pid == 0:  # the child: the CLI as a user runs it
+    if pid == 0:  # the child: the CLI as a user runs it, on a terminal of that size from its start
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
         os.chdir(site)
         os.environ["SOURCE_DATE_EPOCH"] = EPOCH
         os.environ["PYTHONPATH"] = str(ROOT)  # this checkout's code, whatever is installed
         os.execv(sys.executable, [sys.executable, "-m", "site_gen", *args])
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
     chunks = []
     while True:
         try:
@@ -72,6 +72,21 @@ def test_a_build_shows_its_progress_and_leaves_only_its_summary(tmp_path: Path) 
     lines = [line for line in screen(written) if line]
     assert lines[0].startswith("llms file ") and lines[-1].startswith("built 7 pages")
     assert not any(word in line for line in lines for word in ("...", "content:", "pages:", "%|"))
+
+
+def test_on_a_narrow_terminal_the_progress_stays_on_one_line(tmp_path: Path) -> None:
+    """A line longer than the terminal wraps, and a carriage return then goes back to the start of its last part
+    only: the phases and bars would pile up down the screen. Each is cut to the width instead."""
+    import re
+
+    site = copy_site(tmp_path / "site")
+    code, written = on_a_terminal(site, "build", "--clean", columns=20)
+    assert code == 0, written
+    progress = written[:written.index("llms file")]  # the summary after it is printed, not replaced: it wraps
+    assert "checking the catal" in progress and "content:" in progress and "pages:" in progress
+    assert max(len(part) for part in re.split(r"[\r\n]", progress)) < 20
+    lines = [line for line in screen(written) if line]
+    assert lines[0].startswith("llms file ") and lines[-1].startswith("built 7 pages")
 
 
 def test_check_shows_its_progress_too(tmp_path: Path) -> None:
