@@ -102,21 +102,37 @@ class DevSite:
         return json.dumps({"version": self.version, "problems": self.problems})
 
     def publish(self, problems: list[Diagnostic] | None = None, reload: bool = True) -> None:
+        """Push the state to the browsers; problems that differ from those shown go to the terminal (stderr) too,
+        once: a broken edit is reported by its quick update, and its background build finds the same."""
+        lines = [d.format() for d in problems or []]
         with self.changed:
-            self.problems = [d.format() for d in problems or []]
+            before, self.problems = self.problems, lines
             if reload and not problems:
                 self.version += 1
             self.changed.notify_all()
+        if lines and lines != before:
+            count = len(lines)
+            print(f"{_now()} {count} problem{'s' if count != 1 else ''}; still serving the last good build:",
+                  *lines, sep="\n", file=sys.stderr, flush=True)
+        elif before and not lines:
+            self.report("the problems are fixed")
+
+    @staticmethod
+    def report(text: str) -> None:
+        """One line on the terminal (stdout) for each change served."""
+        print(f"{_now()} {text}", flush=True)
 
     # -- building ------------------------------------------------------------------------------------
-    def full_build(self, reload: bool = True, background: bool = False, progress: bool = False) -> bool:
+    def full_build(self, reload: bool = True, background: bool = False, progress: bool = False,
+                   cause: str = "") -> bool:
         """Build everything into a new folder and switch to it; False (and an overlay) on errors.
 
         A background build whose inputs were edited while it ran is thrown away: the newer edit
         has its own quick update and its own background build, and must not be overwritten.
+        ``cause``: what changed, for the line on the terminal.
         """
         with self.build_lock:
-            started_at = self.edits
+            started, started_at = time.perf_counter(), self.edits
             restore(self.workdir)
             target = self.workdir / f"gen-{self.generation + 1}-{started_at}"
             try:
@@ -131,7 +147,12 @@ class DevSite:
                 self.forget(target)
                 shutil.rmtree(target, ignore_errors=True)
                 return False
-            return self._switch(target, config, content, catalog, reload)
+            what = "built" if self.generation == 0 else "rebuilt"
+            self._switch(target, config, content, catalog, reload)
+            self.report(f"{cause + ': ' if cause else ''}{what} {result.pages:,} pages in "
+                        f"{time.perf_counter() - started:.2f} s ({result.rendered:,} rendered, "
+                        f"{result.skipped:,} unchanged)")
+            return True
 
     def gone(self) -> bool:
         """True when the folder served was removed (with .site-gen-cache) since it was built."""
@@ -161,7 +182,7 @@ class DevSite:
         return build_module.build(config, target, seed=seed, progress=progress)
 
     def _switch(self, target: Path, config: SiteConfig, content: Content | None, catalog: Catalog | None,
-                reload: bool) -> bool:
+                reload: bool) -> None:
         with self.lock:
             old, self.root = self.root, target
             self.generation += 1
@@ -171,15 +192,16 @@ class DevSite:
         self.forget(old)
         shutil.rmtree(old, ignore_errors=True)
         self.publish(reload=reload)
-        return True
 
     def forget(self, generation: Path) -> None:
         """Remove a generation's manifest from the project's build cache: each would stay there otherwise, at
         10,000 models 5 MB per edit, describing a folder that is gone."""
         cache.forget(self.config, generation)
 
-    def quick_update(self, changed: set[Path]) -> bool:
-        """Re-render only the pages that show the changed content files; False if that is not enough."""
+    def quick_update(self, changed: set[Path], cause: str = "") -> bool:
+        """Re-render only the pages that show the changed content files; False if that is not enough.
+        ``cause``: what changed, for the line on the terminal."""
+        started = time.perf_counter()
         content_dir = self.config.content_dir.resolve()
         if self.catalog is None or self.content is None or self.gone() or not all(
                 p.suffix == ".md" and p.is_file() and content_dir in p.resolve().parents for p in changed):
@@ -213,7 +235,18 @@ class DevSite:
                 _replace(self.root / file, text)
             self.catalog, self.content = catalog, content
         self.publish()
+        count = len(rendered) // 2
+        self.report(f"{cause + ': ' if cause else ''}{count} page{'s' if count != 1 else ''} updated in "
+                    f"{time.perf_counter() - started:.2f} s; the listings and llms files follow")
         return True
+
+    def transient(self, changes: set[tuple[Any, str]], added: Any) -> set[Path]:
+        """Files made and removed within one batch of changes (sed -i's and some editors' temporary files): no
+        input of the site, unless the site served was built from them (removed, made again and removed)."""
+        gone = {Path(path) for change, path in changes if change == added and not os.path.lexists(path)}
+        known = {entry.file for entry in self.content.models + self.content.providers + self.content.pages} \
+            if gone and self.content else set()
+        return {path for path in gone if str(path) not in known}
 
     @staticmethod
     def _affected(catalog: Catalog, shown: set[str]) -> list[Entry]:
@@ -287,7 +320,7 @@ class Watcher(threading.Thread):
         self.dev, self.stop_event = dev, stop
 
     def run(self) -> None:
-        from watchfiles import watch
+        from watchfiles import Change, watch
 
         config = self.dev.config
         paths = [p for p in (config.content_dir, config.templates_dir, self.dev.config_path) if p.exists()]
@@ -297,19 +330,39 @@ class Watcher(threading.Thread):
                              and not path.endswith(("~", ".swp", ".tmp"))):
             if not changes:  # a second without changes: the folder served is still there, or is built again
                 if self.dev.gone():
-                    self.dev.full_build()
+                    self.dev.full_build(cause="the folder served was removed (with .site-gen-cache)")
                 continue
-            changed = {Path(path) for _, path in changes}
+            changed = {Path(path) for _, path in changes} - self.dev.transient(changes, Change.added)
+            if not changed:
+                continue
+            cause = _changed(changed, config.root)
             self.dev.edits += 1
             try:
-                quick = self.dev.quick_update(changed)
+                quick = self.dev.quick_update(changed, cause)
             except OSError:  # the folder served went while it was written (.site-gen-cache removed)
                 quick = False
             if quick:
                 threading.Thread(target=self.dev.full_build, kwargs={"reload": False, "background": True},
                                  daemon=True).start()
             else:
-                self.dev.full_build()
+                self.dev.full_build(cause=cause)
+
+
+def _changed(paths: set[Path], root: Path) -> str:
+    """What a batch of changes touched, for the terminal: the first path (inside the project, relative to it) and
+    how many more."""
+    def shown(path: Path) -> str:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+    names = sorted(shown(p) for p in paths)
+    more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+    return f"{names[0]}{more} changed"
+
+
+def _now() -> str:
+    return time.strftime("%H:%M:%S")
 
 
 def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: threading.Event | None = None,
@@ -328,10 +381,10 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: t
         server, bound = start(dev.root, host, port, site)
         watcher = Watcher(dev, stop)
         watcher.start()
-        print(f"serving on http://{host}:{bound}/ (Ctrl-C stops)", flush=True)
-        if ready is not None:
-            ready.set()
-        try:
+        try:  # Ctrl-C from here on, even as the address is printed, stops the server as it should
+            print(f"serving on http://{host}:{bound}/ (Ctrl-C stops)", flush=True)
+            if ready is not None:
+                ready.set()
             stop.wait()
         except KeyboardInterrupt:
             pass

@@ -400,3 +400,83 @@ def test_a_background_build_overtaken_by_an_edit_leaves_no_manifest(tmp_path: Pa
     monkeypatch.setattr(build_module, "build", real)
     builds = _recorded_builds(monkeypatch)
     assert dev.full_build() is True and builds[-1].rendered == 0
+
+
+def test_the_terminal_shows_each_change_and_each_problem_once(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """As `site-gen build` would tell it: a line per change on stdout (what changed, how many pages, how long),
+    a broken edit's diagnostics on stderr once (its quick update and its background build both find them), and
+    a line when it is fixed. A file saved as sed -i and many tools save (a temporary file renamed over it) is a
+    quick update of that file alone: the temporary file is no input."""
+    site = copy_site(tmp_path / "site")
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    original = gemini.read_text()
+    out: list[str] = []
+    err: list[str] = []
+
+    def shown(text: str, stream: list[str]) -> bool:
+        captured = capsys.readouterr()
+        out.append(captured.out)
+        err.append(captured.err)
+        return text in "".join(stream)
+
+    with serving(site) as port:
+        _until(lambda: shown("serving on", out))
+        first = "".join(out)
+        assert " built 7 pages in " in first and "(7 rendered, 0 unchanged)" in first
+
+        def saved_and_seen() -> bool:  # the watcher may not be watching yet: save until it sees a save
+            gemini.write_text(original)
+            time.sleep(0.3)
+            return shown("content/models/google/gemini-2.5-pro.md changed: 3 pages updated in ", out)
+
+        _until(saved_and_seen)
+        _until(lambda: shown("rebuilt 7 pages in ", out))
+        del out[:]
+        temporary = gemini.with_name("sedAb12Cd")  # as sed -i saves
+        temporary.write_text(original.replace("  input: 1.25\n", "  input: 1.5\n", 1))
+        os.replace(temporary, gemini)
+        _until(lambda: b"$1.50" in request(port, "/model/gemini-2.5-pro")[2])
+        _until(lambda: shown("rebuilt 7 pages in ", out))
+        lines = "".join(out).splitlines()  # a quick update, of that file alone, then the background build
+        assert "content/models/google/gemini-2.5-pro.md changed: 3 pages updated in " in lines[-2]
+        assert not any("sedAb12Cd" in line or "more changed" in line or "changed: rebuilt" in line
+                       for line in lines) and "".join(err) == ""
+
+        gemini.write_text(original.replace("title: Gemini 2.5 Pro", 'title: "Gemini 2.5 Pro'))
+        _until(lambda: shown("1 problem; still serving the last good build:", err))
+        time.sleep(1.5)  # the background build, which finds the same problem
+        shown("", err)
+        problems = "".join(err)
+        assert problems.count("still serving the last good build") == 1
+        cli = run_cli("check", cwd=site)  # the same diagnostics as the CLI's
+        assert cli.code == 1 and cli.problems and all(line in problems for line in cli.problems)
+
+        gemini.write_text(original)
+        _until(lambda: shown("the problems are fixed", out))
+        _until(lambda: shown("content/models/google/gemini-2.5-pro.md changed: 3 pages updated in ", out))
+        assert b"$1.25" in request(port, "/model/gemini-2.5-pro")[2]
+
+
+def test_a_site_that_does_not_build_at_first_says_so_on_the_terminal(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The first build's problems are printed before the address (the browser shows them too), and the site is
+    built once they are fixed."""
+    site = copy_site(tmp_path / "site")
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    original = gemini.read_text()
+    gemini.write_text(original.replace("provider: google\n", "provider: [google\n", 1))
+    with serving(site) as port:
+        captured = capsys.readouterr()
+        assert "1 problem; still serving the last good build:" in captured.err
+        assert "content/models/google/gemini-2.5-pro.md:" in captured.err
+        assert request(port, "/model/gemini-2.5-pro")[0] == 404
+
+        def fixed() -> bool:  # the watcher may not be watching yet: save until it sees a save
+            gemini.write_text(original)
+            time.sleep(0.3)
+            return request(port, "/model/gemini-2.5-pro")[0] == 200
+
+        _until(fixed)
+        later = capsys.readouterr().out
+        assert "the problems are fixed" in later and "changed: built 7 pages in " in later
