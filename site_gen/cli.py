@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -79,6 +81,18 @@ def _import(config: object, args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C: a build's staging folder was removed on the way out; nothing half-written
+        print("\nsite-gen: interrupted", file=sys.stderr, flush=True)
+        # Ended by the signal, as without this handler, but without a traceback: a shell loop or script that
+        # ran site-gen then stops too (a plain exit status of 130 would not tell it).
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+        return 130  # where the signal does not end the process at once
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command in ("schema",):
         from .schema import Model, Provider

@@ -133,6 +133,34 @@ def test_sigkill_half_way_then_rebuild(tmp_path: Path) -> None:
     assert (site / "build/model/gpt-4.1-mini.html").is_file()
 
 
+def test_ctrl_c_half_way_leaves_the_site_and_says_so(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole foreground process group, the build's workers included: the build stops with one
+    line and no traceback, ended by the signal as a shell expects (a script running it stops too), the published
+    site untouched and its staging folder gone."""
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    shutil.copy(ROOT / "mkdocs.yml", site / "mkdocs.yml")
+    (site / "build").mkdir()
+    (site / "build" / writer.MARKER).write_text("previous build\n")
+    (site / "build" / "index.html").write_text("previous site")
+    before = snapshot(site / "build")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    proc = subprocess.Popen([sys.executable, "-m", "site_gen", "build", "-q"], cwd=site, env=env,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+            (p / "model").is_dir() and len(list((p / "model").iterdir())) > 500
+            for p in site.glob("build.tmp-*")):
+        time.sleep(0.05)
+    assert proc.poll() is None, "the build finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)  # as the terminal does on Ctrl-C
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGINT
+    assert err.strip() == "site-gen: interrupted"
+    assert snapshot(site / "build") == before
+    assert leftovers(site) == []
+
+
 def _edit_title(site: Path) -> None:
     path = site / "content/models/acme/unknowns.md"
     path.write_text(path.read_text().replace("\ntitle: ", "\ntitle: Renamed ", 1))
@@ -171,6 +199,11 @@ def test_publish_without_the_exchange_uses_two_renames(built_site: tuple[Path, d
     assert leftovers(site) == []
 
 
+class _Killed(BaseException):
+    """An exception nothing catches, as a kill leaves no chance to (KeyboardInterrupt is Ctrl-C's: the CLI reports
+    it and ends by the signal)."""
+
+
 def test_a_build_killed_between_its_two_renames_loses_nothing(built_site: tuple[Path, dict],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The published tree was renamed aside and the new one not yet put in place: the next command puts the
@@ -181,12 +214,12 @@ def test_a_build_killed_between_its_two_renames_loses_nothing(built_site: tuple[
 
     def killed(src: object, dst: object) -> None:
         if ".tmp-" in str(src):
-            raise KeyboardInterrupt  # stands for SIGKILL between the two renames
+            raise _Killed  # stands for SIGKILL between the two renames
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", killed)
     _edit_title(site)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(_Killed):
         run_cli("build", cwd=site)
     monkeypatch.setattr(os, "replace", real_replace)
     assert not (site / "build").exists()
