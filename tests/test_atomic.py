@@ -107,36 +107,10 @@ def test_builds_are_identical_across_hash_seed_timezone_locale_and_mtimes(tmp_pa
     assert snapshot(a / "out") == snapshot(b / "out")
 
 
-@pytest.mark.slow
-def test_sigkill_half_way_then_rebuild(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(ROOT / "content", site / "content")
-    shutil.copy(ROOT / "mkdocs.yml", site / "mkdocs.yml")
-    (site / "build").mkdir()
-    (site / "build" / writer.MARKER).write_text("previous build\n")
-    (site / "build" / "index.html").write_text("previous site")
-    before = snapshot(site / "build")
-    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
-    proc = subprocess.Popen([sys.executable, "-m", "site_gen", "build", "-q"], cwd=site, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(
-            (p / "model").is_dir() and len(list((p / "model").iterdir())) > 500
-            for p in site.glob("build.tmp-*")):
-        time.sleep(0.05)
-    assert proc.poll() is None, "the build finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert snapshot(site / "build") == before
-    assert leftovers(site)  # the killed build's staging folder is still there...
-    assert run_cli("build", "-q", cwd=site).code == 0
-    assert leftovers(site) == []  # ...and the next build cleans it up
-    assert (site / "build/model/gpt-4.1-mini.html").is_file()
-
-
-def test_ctrl_c_half_way_leaves_the_site_and_says_so(tmp_path: Path) -> None:
-    """Ctrl-C reaches the whole foreground process group, the build's workers included: the build stops with one
-    line and no traceback, ended by the signal as a shell expects (a script running it stops too), the published
-    site untouched and its staging folder gone."""
+def _build_half_way(tmp_path: Path) -> tuple[Path, dict[str, bytes], subprocess.Popen[str]]:
+    """The bundled catalogue built over a published site by ``site-gen build -q`` in a session of its own (its
+    process group, as a terminal's foreground job), once 500 model pages are in its staging folder: the site
+    folder, the published site's files, and the running build."""
     site = tmp_path / "site"
     shutil.copytree(ROOT / "content", site / "content")
     shutil.copy(ROOT / "mkdocs.yml", site / "mkdocs.yml")
@@ -152,7 +126,28 @@ def test_ctrl_c_half_way_leaves_the_site_and_says_so(tmp_path: Path) -> None:
             (p / "model").is_dir() and len(list((p / "model").iterdir())) > 500
             for p in site.glob("build.tmp-*")):
         time.sleep(0.05)
-    assert proc.poll() is None, "the build finished before it could be interrupted"
+    assert proc.poll() is None, "the build finished before it could be stopped"
+    return site, before, proc
+
+
+@pytest.mark.slow
+def test_sigkill_half_way_then_rebuild(tmp_path: Path) -> None:
+    site, before, proc = _build_half_way(tmp_path)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert snapshot(site / "build") == before
+    assert leftovers(site)  # the killed build's staging folder is still there...
+    assert run_cli("build", "-q", cwd=site).code == 0
+    assert leftovers(site) == []  # ...and the next build cleans it up
+    assert (site / "build/model/gpt-4.1-mini.html").is_file()
+
+
+@pytest.mark.slow
+def test_ctrl_c_half_way_leaves_the_site_and_says_so(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole foreground process group, the build's workers included: the build stops with one
+    line and no traceback, ended by the signal as a shell expects (a script running it stops too), the published
+    site untouched and its staging folder gone."""
+    site, before, proc = _build_half_way(tmp_path)
     os.killpg(proc.pid, signal.SIGINT)  # as the terminal does on Ctrl-C
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGINT
