@@ -112,15 +112,15 @@ class DevSite:
             self.changed.notify_all()
         if lines and lines != before:
             count = len(lines)
-            print(f"{_now()} {count} problem{'s' if count != 1 else ''}; still serving the last good build:",
-                  *lines, sep="\n", file=sys.stderr, flush=True)
+            _say(sys.stderr, f"{_now()} {count} problem{'s' if count != 1 else ''}; still serving the last good "
+                             "build:", *lines)
         elif before and not lines:
             self.report("the problems are fixed")
 
     @staticmethod
     def report(text: str) -> None:
         """One line on the terminal (stdout) for each change served."""
-        print(f"{_now()} {text}", flush=True)
+        _say(sys.stdout, f"{_now()} {text}")
 
     # -- building ------------------------------------------------------------------------------------
     def full_build(self, reload: bool = True, background: bool = False, progress: bool = False,
@@ -363,6 +363,13 @@ def _changed(paths: set[Path], root: Path) -> str:
 
 def _now() -> str:
     return time.strftime("%H:%M:%S")
+
+
+def _say(stream: Any, *lines: str) -> None:
+    """Lines on the terminal in one write: the watcher and a background build may report at the same moment, and
+    print() writes its arguments and separators one by one."""
+    stream.write("".join(f"{line}\n" for line in lines))
+    stream.flush()
 
 
 def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: threading.Event | None = None,
