@@ -318,13 +318,21 @@ class Watcher(threading.Thread):
     def __init__(self, dev: DevSite, stop: threading.Event):
         super().__init__(daemon=True)
         self.dev, self.stop_event = dev, stop
+        self.watching = threading.Event()
+        """Set once the files are watched: a save before that would be missed."""
+
+    def is_set(self) -> bool:
+        """The stop event watchfiles polls while it watches (anything with is_set() will do): its first call says
+        that the watcher is running, so serve prints its address only then."""
+        self.watching.set()
+        return self.stop_event.is_set()
 
     def run(self) -> None:
         from watchfiles import Change, watch
 
         config = self.dev.config
         paths = [p for p in (config.content_dir, config.templates_dir, self.dev.config_path) if p.exists()]
-        for changes in watch(*paths, stop_event=self.stop_event, debounce=150, step=50, rust_timeout=1000,
+        for changes in watch(*paths, stop_event=self, debounce=150, step=50, rust_timeout=1000,
                              yield_on_timeout=True,
                              watch_filter=lambda _, path: not Path(path).name.startswith((".", "#"))
                              and not path.endswith(("~", ".swp", ".tmp"))):
@@ -388,6 +396,7 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: t
         server, bound = start(dev.root, host, port, site)
         watcher = Watcher(dev, stop)
         watcher.start()
+        watcher.watching.wait(timeout=10)  # a save right after the address is printed is seen
         try:  # Ctrl-C from here on, even as the address is printed, stops the server as it should
             print(f"serving on http://{host}:{bound}/ (Ctrl-C stops)", flush=True)
             if ready is not None:
