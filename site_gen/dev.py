@@ -387,29 +387,33 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: t
     config = load_config(config_path, allow_local_url=True)
     with generations(config) as folder:
         dev = DevSite(config_path, folder)
-        dev.full_build(progress=sys.stderr.isatty())  # the first build may be long: shown as site-gen build's
         site = Site(dev.root, route_patterns(dev.config), dev.config.url, on_html=_inject)
         site.extra[EVENTS] = ("events", _events(dev))
         site.extra[SCRIPT] = ("script", _script)
-        dev.site = site
-        server: Server
-        server, bound = start(dev.root, host, port, site)
+        dev.site = site  # each build switches it to the folder it made
+        # Watching starts before the first build, which may take a while: a file saved meanwhile, after the build
+        # read it, is built again once the build is done (it waits for the build's lock).
         watcher = Watcher(dev, stop)
         watcher.start()
-        watcher.watching.wait(timeout=10)  # a save right after the address is printed is seen
-        try:  # Ctrl-C from here on, even as the address is printed, stops the server as it should
-            print(f"serving on http://{host}:{bound}/ (Ctrl-C stops)", flush=True)
-            if ready is not None:
-                ready.set()
-            stop.wait()
-        except KeyboardInterrupt:
-            pass
+        server: Server | None = None
+        try:
+            dev.full_build(progress=sys.stderr.isatty())  # the first build may be long: shown as site-gen build's
+            server, bound = start(dev.root, host, port, site)
+            watcher.watching.wait(timeout=10)  # a save right after the address is printed is seen
+            try:  # Ctrl-C from here on, even as the address is printed, stops the server as it should
+                print(f"serving on http://{host}:{bound}/ (Ctrl-C stops)", flush=True)
+                if ready is not None:
+                    ready.set()
+                stop.wait()
+            except KeyboardInterrupt:
+                pass
         finally:
             stop.set()
             with dev.changed:
                 dev.changed.notify_all()
-            server.shutdown()
-            server.server_close()
+            if server is not None:
+                server.shutdown()
+                server.server_close()
 
 
 @contextlib.contextmanager

@@ -487,3 +487,25 @@ def test_a_save_right_after_the_address_is_printed_is_seen(tmp_path: Path, monke
     with serving(site) as port:
         gemini.write_text(edited)
         _until(lambda: b"$1.37" in request(port, "/model/gemini-2.5-pro")[2], timeout=10)
+
+
+def test_a_save_during_the_first_build_is_built_after_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first build of a large catalogue takes a while: a file saved after the build rendered its page (here, as
+    the build publishes) is seen by the watcher, which starts before it, and built once it is done."""
+    import site_gen.build as build_module
+
+    site = copy_site(tmp_path / "site")
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    edited = gemini.read_text().replace("  input: 1.25\n", "  input: 1.37\n", 1)
+    real, saves = build_module._save_manifest, []
+
+    def saved_while_publishing(*args: Any, **kwargs: Any) -> Any:
+        if not saves:
+            gemini.write_text(edited)
+            saves.append(1)
+            time.sleep(0.5)  # the watcher has seen it by the time the first build ends
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "_save_manifest", saved_while_publishing)
+    with serving(site) as port:
+        _until(lambda: b"$1.37" in request(port, "/model/gemini-2.5-pro")[2], timeout=10)
