@@ -118,9 +118,9 @@ class DevSite:
             self.report("the problems are fixed")
 
     @staticmethod
-    def report(text: str) -> None:
-        """One line on the terminal (stdout) for each change served."""
-        _say(sys.stdout, f"{_now()} {text}")
+    def report(text: str, cause: str = "") -> None:
+        """One line on the terminal (stdout) for each change served; ``cause``: what changed, said first."""
+        _say(sys.stdout, f"{_now()} {cause + ': ' if cause else ''}{text}")
 
     # -- building ------------------------------------------------------------------------------------
     def full_build(self, reload: bool = True, background: bool = False, progress: bool = False,
@@ -149,9 +149,8 @@ class DevSite:
                 return False
             what = "built" if self.generation == 0 else "rebuilt"
             self._switch(target, config, content, catalog, reload)
-            self.report(f"{cause + ': ' if cause else ''}{what} {result.pages:,} pages in "
-                        f"{time.perf_counter() - started:.2f} s ({result.rendered:,} rendered, "
-                        f"{result.skipped:,} unchanged)")
+            self.report(f"{what} {result.pages:,} pages in {time.perf_counter() - started:.2f} s "
+                        f"({result.rendered:,} rendered, {result.skipped:,} unchanged)", cause)
             return True
 
     def gone(self) -> bool:
@@ -236,8 +235,8 @@ class DevSite:
             self.catalog, self.content = catalog, content
         self.publish()
         count = len(rendered) // 2
-        self.report(f"{cause + ': ' if cause else ''}{count} page{'s' if count != 1 else ''} updated in "
-                    f"{time.perf_counter() - started:.2f} s; the listings and llms files follow")
+        self.report(f"{count} page{'s' if count != 1 else ''} updated in {time.perf_counter() - started:.2f} s; "
+                    "the listings and llms files follow", cause)
         return True
 
     def transient(self, changes: set[tuple[Any, str]], added: Any) -> set[Path]:
