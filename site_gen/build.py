@@ -8,7 +8,6 @@ is written; ``check`` runs the same pipeline with nothing written.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import gzip
 import os
 import sys
@@ -20,8 +19,9 @@ from typing import Any
 
 from . import api, cache, hostconfig, links, markdown, pages, render, similar, sitewide, writer
 from .catalog import Catalog, build_catalog
+from .collector import collector_paused
 from .config import SiteConfig
-from .content import Content, collector_paused, load_content
+from .content import Content, load_content
 from .errors import ContentError, Diagnostic, OutputError, SiteGenError
 from .formats import stamp
 from .render import DEFAULT_THEME, Renderer
@@ -312,11 +312,12 @@ def _assets(config: SiteConfig) -> list[tuple[str, bytes]]:
 
 
 def build(config: SiteConfig, output: Path | None = None, **options: Any) -> BuildResult:
-    """Validate everything, render every output, check every link, then publish atomically (see _build)."""
+    """Validate everything, render every output, check every link, then publish atomically (see _build), with
+    the cyclic garbage collector paused (site_gen.collector says why)."""
     try:
-        return _build(config, output, **options)
+        with collector_paused():
+            return _build(config, output, **options)
     finally:
-        gc.unfreeze()  # a long-lived process (site-gen serve) collects the previous build's objects as usual
         if options.get("progress"):  # the phase shown last, even when a problem stopped the build
             show_phase("")
 
@@ -348,11 +349,9 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     signature = probe.signature if probe else cache.signature(config, now)
     workers = jobs or os.cpu_count() or 1
     parse_cache = config.root / ".site-gen-cache" / "content.pickle" if write else None
-    with collector_paused():  # frozen before the collector runs again: its first pass would find nothing
-        content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental,
-                               now=now, progress=progress)
-        gc.freeze()  # the content lives as long as the build: the collector need not scan it again, nor touch
-    clock.lap("load content", "checking the catalogue")  # the memory pages that forked workers share with this process
+    content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental, now=now,
+                           progress=progress)
+    clock.lap("load content", "checking the catalogue")
     catalog = build_catalog(config, content)
     kept = config.root / ".site-gen-cache" if write and not shard else None  # tables kept for the next build
     similar_file, api_file = (kept / "similar.pickle", kept / "api-listing.pickle") if kept else (None, None)

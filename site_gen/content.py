@@ -7,8 +7,6 @@ Symlinks that leave the content folder are never followed.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import multiprocessing
 import os
@@ -25,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from tqdm import tqdm
 
 from . import frontmatter, overrides, yamlsafe
+from .collector import collector_paused
 from .diagnose import from_validation_error
 from .errors import ContentChanged, ContentError, Diagnostic
 from .parsecache import ParseCache
@@ -121,19 +120,6 @@ def load_content(content_dir: Path, root: Path, workers: int = 1, cache_file: Pa
                                       hint="create it, or set plugins.site_gen.content_dir in mkdocs.yml"))
     with collector_paused():
         return _load_content(content_dir, root, workers, cache_file, use_cache, problems, found, now, progress)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Loading makes hundreds of thousands of objects that all live on: collecting meanwhile finds nothing, and
-    its full passes over an ever larger heap cost more than the parsing (a third of a cached 10k-model load)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path | None, use_cache: bool,

@@ -35,6 +35,7 @@ except ImportError:  # Windows: a folder left by a killed server stays until the
 from . import build as build_module
 from . import cache
 from .catalog import Catalog, build_catalog
+from .collector import collector_paused
 from .config import SiteConfig, load_config
 from .content import Content, Entry, reload_entries
 from .errors import ContentChanged, Diagnostic, SiteGenError
@@ -199,7 +200,15 @@ class DevSite:
 
     def quick_update(self, changed: set[Path], cause: str = "") -> bool:
         """Re-render only the pages that show the changed content files; False if that is not enough.
-        ``cause``: what changed, for the line on the terminal."""
+        ``cause``: what changed, for the line on the terminal.
+
+        The cyclic collector is off meanwhile, as in a build (site_gen.build.build): with the catalogue served
+        held in memory, its one full pass during an update took 0.5-0.65 s of the 1.2-1.5 s an update of one
+        model took at 10,000 models."""
+        with collector_paused():
+            return self._quick_update(changed, cause)
+
+    def _quick_update(self, changed: set[Path], cause: str) -> bool:
         started = time.perf_counter()
         content_dir = self.config.content_dir.resolve()
         if self.catalog is None or self.content is None or self.gone() or not all(

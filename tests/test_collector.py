@@ -1,0 +1,107 @@
+"""The cyclic garbage collector is paused while site_gen builds, and on again after (site_gen.collector)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from site_gen.collector import collector_paused
+from tests.helpers import copy_site, run_cli
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    """The collector on, as in a fresh process (and as the test found it, after)."""
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def _spy_on(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[bool]:
+    """Whether the collector was on at each call of ``module.name`` from now on."""
+    seen: list[bool] = []
+    real = getattr(module, name)
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return seen
+
+
+def test_a_build_runs_with_the_collector_off_and_turns_it_on_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, collector_on: None) -> None:
+    import site_gen.build as build_module
+
+    site = copy_site(tmp_path / "site")
+    rendering = _spy_on(monkeypatch, build_module.pages, "render_pages")
+    checking = _spy_on(monkeypatch, build_module, "build_catalog")
+    run = run_cli("build", cwd=site)
+    assert run.code == 0, run.err
+    assert rendering == [False] and checking == [False]
+    assert gc.isenabled()
+
+
+def test_a_failed_build_turns_the_collector_on_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     collector_on: None) -> None:
+    import site_gen.build as build_module
+    from site_gen.config import load_config
+    from site_gen.errors import SiteGenError
+
+    site = copy_site(tmp_path / "site")
+    model = site / "content/models/google/gemini-2.5-pro.md"
+    model.write_text(model.read_text().replace("  input: 1.25\n", "  input: cheap\n", 1))
+    with pytest.raises(SiteGenError):
+        build_module.build(load_config(site / "mkdocs.yml"))
+    assert gc.isenabled()
+    assert run_cli("build", "-q", cwd=site).code == 1
+    assert gc.isenabled()
+
+
+def test_a_quick_update_runs_with_the_collector_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   collector_on: None) -> None:
+    import site_gen.dev as dev_module
+    from site_gen.dev import DevSite
+
+    site = copy_site(tmp_path / "site")
+    dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
+    assert dev.full_build() is True and gc.isenabled()
+    checking = _spy_on(monkeypatch, dev_module, "build_catalog")
+    model = site / "content/models/google/gemini-2.5-pro.md"
+    model.write_text(model.read_text().replace("  input: 1.25\n", "  input: 1.37\n", 1))
+    assert dev.quick_update({model}) is True
+    assert checking == [False]
+    assert "$1.37" in (dev.root / "model/gemini-2.5-pro.html").read_text()
+    assert gc.isenabled()
+
+
+def test_the_collector_is_left_as_the_outermost_pause_found_it(collector_on: None) -> None:
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner pause leaves it to the outer one
+    assert gc.isenabled()
+    gc.disable()
+    with collector_paused():
+        pass
+    assert not gc.isenabled()  # off before, off after
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("a build that failed")
+    assert not gc.isenabled()
+
+
+def test_what_lives_on_goes_to_the_oldest_generation_unscanned(collector_on: None) -> None:
+    """Left in the youngest generation, everything a build made would be scanned by the next pass."""
+    with collector_paused():
+        kept = [[n] for n in range(50_000)]
+    oldest = gc.get_objects(2)
+    assert any(o is kept for o in oldest) and any(o is kept[-1] for o in oldest)
+    assert not any(o is kept for o in gc.get_objects(0) + gc.get_objects(1))
