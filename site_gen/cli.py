@@ -26,10 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="validate the content and write the site")
     b.add_argument("-o", "--output", help="output folder (default: output_dir from the config)")
-    b.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    told = b.add_mutually_exclusive_group()
+    told.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    told.add_argument("-v", "--verbose", action="store_true", help="list every llms file and the time of each phase")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    b.add_argument("-v", "--verbose", action="store_true", help="list every llms file and the time of each phase")
-    b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    b.add_argument("-j", "--jobs", metavar="N", help="processes that load and render (default: all cores, "
+                   f"{os.cpu_count() or 1} here)")
     b.add_argument("--clean", action="store_true", help="ignore the build cache and render every page")
     b.add_argument("--shard", metavar="I/N", help="render only shard I of N of the pages (0 <= I < N), for builds "
                    "split across machines; see docs/scaling.md")
@@ -39,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     v = sub.add_parser("serve", help="build, serve with live reload, and rebuild on every change")
     v.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
-    v.add_argument("-p", "--port", type=int, default=8000, help="port (default: 8000)")
+    v.add_argument("-p", "--port", default="8000", help="port (default: 8000; 0: any free port)")
     n = sub.add_parser("new", help="write a new content file stub that builds as it is")
     n.add_argument("kind", choices=("model", "provider"))
     n.add_argument("id", help="model: <provider>/<model-id>; provider: <provider-id>")
@@ -53,9 +55,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _whole(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
+def _jobs(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if not (_whole(text) and int(text) >= 1):
+        raise SiteGenError(Diagnostic("--jobs", message=f"expected a whole number of processes, 1 or more, found "
+                                      f"{text!r}", hint=f"leave -j out to use all {os.cpu_count() or 1} cores"))
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not (_whole(text) and int(text) <= 65535):
+        raise SiteGenError(Diagnostic("--port", message=f"expected a port number from 0 to 65535, found {text!r}",
+                                      hint="leave -p out for 8000, or -p 0 for any free port"))
+    return int(text)
+
+
 def _shard(text: str) -> tuple[int, int]:
     index, _, count = text.partition("/")
-    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+    if not (_whole(index) and _whole(count) and int(index) < int(count)):
         raise SiteGenError(Diagnostic("--shard", message=f"expected I/N with 0 <= I < N, found {text!r}",
                                       hint="for example --shard 0/4 ... --shard 3/4 on four machines"))
     return int(index), int(count)
@@ -110,7 +133,7 @@ def _main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .dev import serve
 
-            serve(Path(args.config), args.host, args.port)
+            serve(Path(args.config), args.host, _port(args.port))
             return 0
         config = load_config(args.config)
         if args.command == "new":
@@ -129,6 +152,7 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"ok: {result.pages} pages valid, {len(result.warnings)} warnings, nothing written")
             return 0
         output = Path(args.output).expanduser() if args.output else None
+        jobs = _jobs(args.jobs)
         shard = _shard(args.shard) if args.shard else None
         if shard and args.merge:
             raise SiteGenError(Diagnostic("--merge", message="--shard and --merge cannot be used together",
@@ -147,7 +171,7 @@ def _main(argv: list[str] | None = None) -> int:
             return 0
         from .build import build  # after the no-op check: it needs none of the rendering libraries
 
-        result = build(config, output, strict=args.strict, shown_output=args.output, jobs=args.jobs,
+        result = build(config, output, strict=args.strict, shown_output=args.output, jobs=jobs,
                        incremental=not args.clean, progress=not args.quiet and sys.stderr.isatty(), probe=probe,
                        shard=shard, merge=merge)
         _print_warnings(result.warnings)

@@ -16,6 +16,7 @@ file is fixed.  The reload script is added to HTML responses only.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -41,7 +42,8 @@ from .content import Content, Entry, reload_entries
 from .errors import ContentChanged, Diagnostic, SiteGenError
 from .formats import stamp
 from .render import Renderer
-from .server import Server, Site, start
+from .server import Server, Site, listen, set_site
+from .server import serve as http_serve
 from .urls import route_patterns
 from .view import model_page, provider_page
 
@@ -393,35 +395,61 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: t
     """Build, serve and watch until ``stop`` is set (or Ctrl-C)."""
     stop = stop or threading.Event()
     config = load_config(config_path, allow_local_url=True)
-    with generations(config) as folder:
-        dev = DevSite(config_path, folder)
-        site = Site(dev.root, route_patterns(dev.config), dev.config.url, on_html=_inject)
-        site.extra[EVENTS] = ("events", _events(dev))
-        site.extra[SCRIPT] = ("script", _script)
-        dev.site = site  # each build switches it to the folder it made
-        # Watching starts before the first build, which may take a while: a file saved meanwhile, after the build
-        # read it, is built again once the build is done (it waits for the build's lock).
-        watcher = Watcher(dev, stop)
-        watcher.start()
-        server: Server | None = None
-        try:
-            dev.full_build(progress=sys.stderr.isatty())  # the first build may be long: shown as site-gen build's
-            server, bound = start(dev.root, host, port, site)
-            watcher.watching.wait(timeout=10)  # a save right after the address is printed is seen
-            try:  # Ctrl-C from here on, even as the address is printed, stops the server as it should
-                print(f"serving on http://{host}:{bound}/ (Ctrl-C stops)", flush=True)
-                if ready is not None:
-                    ready.set()
-                stop.wait()
-            except KeyboardInterrupt:
-                pass
-        finally:
-            stop.set()
-            with dev.changed:
-                dev.changed.notify_all()
-            if server is not None:
-                server.shutdown()
-                server.server_close()
+    server = _listen(host, port)  # before the first build, which may be long: a port in use is told at once
+    serving = False
+    try:
+        with generations(config) as folder:
+            dev = DevSite(config_path, folder)
+            site = Site(dev.root, route_patterns(dev.config), dev.config.url, on_html=_inject)
+            site.extra[EVENTS] = ("events", _events(dev))
+            site.extra[SCRIPT] = ("script", _script)
+            dev.site = site  # each build switches it to the folder it made
+            set_site(server, site)
+            # Watching starts before the first build, which may take a while: a file saved meanwhile, after the
+            # build read it, is built again once the build is done (it waits for the build's lock).
+            watcher = Watcher(dev, stop)
+            watcher.start()
+            try:
+                dev.full_build(progress=sys.stderr.isatty())  # may be long: shown as site-gen build's is
+                http_serve(server)
+                serving = True
+                watcher.watching.wait(timeout=10)  # a save right after the address is printed is seen
+                try:  # Ctrl-C from here on, even as the address is printed, stops the server as it should
+                    print(f"serving on {address(host, server.server_address[1])} (Ctrl-C stops)", flush=True)
+                    if ready is not None:
+                        ready.set()
+                    stop.wait()
+                except KeyboardInterrupt:
+                    pass
+            finally:
+                stop.set()
+                with dev.changed:
+                    dev.changed.notify_all()
+    finally:
+        if serving:
+            server.shutdown()
+        server.server_close()
+
+
+def address(host: str, port: int) -> str:
+    """The URL of the server's home page (an IPv6 address in brackets)."""
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def _listen(host: str, port: int) -> Server:
+    try:
+        return listen(host, port)
+    except OSError as exc:
+        taken = exc.errno in (errno.EADDRINUSE, errno.EACCES)
+        reason = exc.strerror or str(exc)
+        if taken:
+            hint = ("ports below 1024 need root; " if exc.errno == errno.EACCES else "another server uses it; ") + \
+                "pick another with -p, or -p 0 for any free port"
+        else:
+            hint = "an address of this machine: 127.0.0.1 for it alone, 0.0.0.0 for every network, ::1 or :: in IPv6"
+        raise SiteGenError(Diagnostic("--port" if taken else "--host",
+                                      message=f"cannot serve on {address(host, port)}: {reason}",
+                                      hint=hint)) from None
 
 
 @contextlib.contextmanager

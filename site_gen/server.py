@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import http.server
 import posixpath
+import socket
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -148,9 +149,28 @@ class Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
 
 
+class Server6(Server):
+    address_family = socket.AF_INET6
+
+
+def listen(host: str, port: int, site: Site | None = None) -> Server:
+    """A server bound to ``host`` and ``port`` (0: any free port), answering once ``serve`` is called (the site
+    given then, if not now). An IPv6 address (``::1``, ``::``) gets an IPv6 socket. Raises OSError when the
+    address cannot be had."""
+    return (Server6 if ":" in host else Server)((host, port), partial(Handler, site=site))
+
+
+def set_site(server: Server, site: Site) -> None:
+    server.RequestHandlerClass = partial(Handler, site=site)  # type: ignore[assignment]
+
+
+def serve(server: Server) -> None:
+    """Answer requests in a daemon thread."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
 def start(root: Path, host: str = "127.0.0.1", port: int = 0, site: Site | None = None) -> tuple[Server, int]:
     """Serve ``root`` in a daemon thread; returns the server and its port."""
-    site = site or Site(root, [], lambda route: route)
-    server = Server((host, port), partial(Handler, site=site))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = listen(host, port, site or Site(root, [], lambda route: route))
+    serve(server)
     return server, server.server_address[1]

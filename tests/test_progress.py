@@ -124,3 +124,10 @@ def test_no_progress_when_the_output_is_not_a_terminal(tmp_path: Path) -> None:
     site = copy_site(tmp_path / "site")
     result = run_cli("build", cwd=site)
     assert result.code == 0 and "\r" not in result.err + result.out and "..." not in result.err
+
+
+def test_quiet_and_verbose_together_are_refused(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    run = run_cli("build", "-q", "-v", cwd=site)
+    assert run.code == 2 and "argument -v/--verbose: not allowed with argument -q/--quiet" in run.err
+    assert not (site / "build").exists()

@@ -6,6 +6,7 @@ import contextlib
 import http.client
 import json
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,12 +20,12 @@ from tests.helpers import EPOCH, SITE, copy_site, free_port, run_cli, snapshot
 
 
 @contextlib.contextmanager
-def serving(site: Path) -> Iterator[int]:
+def serving(site: Path, host: str = "127.0.0.1") -> Iterator[int]:
     """A dev server on ``site``, on a free port; always stopped (and its thread finished), even when the test
     fails."""
     port = free_port()
     ready, stop = threading.Event(), threading.Event()
-    thread = threading.Thread(target=serve, args=(site / "mkdocs.yml", "127.0.0.1", port, ready, stop), daemon=True)
+    thread = threading.Thread(target=serve, args=(site / "mkdocs.yml", host, port, ready, stop), daemon=True)
     thread.start()
     try:
         assert ready.wait(30), "the dev server did not start"
@@ -42,8 +43,9 @@ def dev_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
         yield port, site
 
 
-def request(port: int, path: str, accept: str | None = None) -> tuple[int, dict[str, str], bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def request(port: int, path: str, accept: str | None = None,
+            host: str = "127.0.0.1") -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection(host, port, timeout=10)
     connection.putrequest("GET", path, skip_accept_encoding=True)  # the raw path: no client-side normalising
     if accept:
         connection.putheader("Accept", accept)
@@ -509,3 +511,37 @@ def test_a_save_during_the_first_build_is_built_after_it(tmp_path: Path, monkeyp
     monkeypatch.setattr(build_module, "_save_manifest", saved_while_publishing)
     with serving(site) as port:
         _until(lambda: b"$1.37" in request(port, "/model/gemini-2.5-pro")[2], timeout=10)
+
+
+def test_a_port_in_use_is_told_before_the_first_build(tmp_path: Path) -> None:
+    """The first build of a large catalogue takes half a minute: the address is taken before it, and a port that
+    another server holds stops serve at once, with the reason and what to do, and leaves no folder behind."""
+    site = copy_site(tmp_path / "site")
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        run = run_cli("serve", "-p", str(port), cwd=site)
+    assert run.code == 1
+    assert run.problems == [f"--port: cannot serve on http://127.0.0.1:{port}/: Address already in use (another "
+                            "server uses it; pick another with -p, or -p 0 for any free port)"]
+    assert "built" not in run.out and not list((site / ".site-gen-cache").glob("serve-*"))
+
+
+@pytest.mark.parametrize(("args", "problem"), [
+    (["-p", "70000"], "--port: expected a port number from 0 to 65535, found '70000'"),
+    (["-p", "-1"], "--port: expected a port number from 0 to 65535, found '-1'"),
+    (["--host", "site-gen.invalid"], "--host: cannot serve on http://site-gen.invalid:8000/: "),
+])
+def test_an_address_that_cannot_be_served_is_explained(tmp_path: Path, args: list[str], problem: str) -> None:
+    site = copy_site(tmp_path / "site")
+    run = run_cli("serve", *args, cwd=site)
+    assert run.code == 1 and len(run.problems) == 1
+    assert run.problems[0].startswith(problem) and "Traceback" not in run.err
+
+
+def test_serve_on_ipv6_loopback(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    with serving(site, "::1") as port:
+        status, headers, body = request(port, "/model/gemini-2.5-pro", host="::1")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8" and b"Gemini 2.5 Pro" in body

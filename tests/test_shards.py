@@ -56,8 +56,12 @@ def test_a_changed_or_missing_shard_page_is_rendered_again(tmp_path: Path) -> No
     (["--shard", "one/two"], "--shard: expected I/N with 0 <= I < N, found 'one/two'"),
     (["--shard", "0/2", "--merge", "x"], "--merge: --shard and --merge cannot be used together"),
     (["--merge", "content"], "content: not a shard output (no readable .site-gen-shard.json)"),
+    (["--shard", "\u00b2/3"], "--shard: expected I/N with 0 <= I < N, found '\u00b2/3'"),  # a digit int() refuses
+    (["-j", "0"], "--jobs: expected a whole number of processes, 1 or more, found '0' (leave -j out to use all"),
+    (["-j", "-2"], "--jobs: expected a whole number of processes, 1 or more, found '-2'"),
+    (["-j", "\u00b2"], "--jobs: expected a whole number of processes, 1 or more, found '\u00b2'"),
 ])
-def test_bad_shard_options_are_explained(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_shard_and_jobs_options_are_explained(tmp_path: Path, args: list[str], message: str) -> None:
     site = copy_site(tmp_path / "site")
     result = run_cli("build", *args, "-o", "out", cwd=site)
     assert result.code == 1
