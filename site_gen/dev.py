@@ -425,6 +425,13 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: t
                 stop.set()
                 with dev.changed:
                     dev.changed.notify_all()
+                if serving:
+                    server.shutdown()  # no request is answered from here on
+                    serving = False
+                # A background build still running would write into the folder after it is removed: a small
+                # site's is let finish, and none starts after (the lock is kept). A large site's may leave a
+                # folder behind, which the next server removes (see generations).
+                dev.build_lock.acquire(timeout=1)
     finally:
         if serving:
             server.shutdown()
