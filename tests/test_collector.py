@@ -105,3 +105,35 @@ def test_what_lives_on_goes_to_the_oldest_generation_unscanned(collector_on: Non
     oldest = gc.get_objects(2)
     assert any(o is kept for o in oldest) and any(o is kept[-1] for o in oldest)
     assert not any(o is kept for o in gc.get_objects(0) + gc.get_objects(1))
+
+
+def test_the_dev_server_collects_what_each_build_left_in_cycles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               collector_on: None) -> None:
+    """The server lives on: garbage in cycles made while a build ran with the collector paused (a failed build's
+    traceback holds what it loaded) is collected once the build is done, not left for a full pass that may be
+    long in coming."""
+    import weakref
+
+    import site_gen.build as build_module
+    from site_gen.dev import DevSite
+
+    class Node:
+        pass
+
+    made: list[weakref.ref[Node]] = []
+    real = build_module.load_content
+
+    def with_a_cycle(*args: Any, **kwargs: Any) -> Any:
+        node = Node()
+        node.itself = node  # type: ignore[attr-defined]
+        made.append(weakref.ref(node))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "load_content", with_a_cycle)
+    site = copy_site(tmp_path / "site")
+    dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
+    assert dev.full_build() is True
+    model = site / "content/models/google/gemini-2.5-pro.md"
+    model.write_text(model.read_text().replace("  input: 1.25\n", "  input: cheap\n", 1))
+    assert dev.full_build(background=True) is False  # a failed build's cycles too
+    assert len(made) == 2 and all(ref() is None for ref in made)
