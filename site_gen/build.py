@@ -313,7 +313,8 @@ def _assets(config: SiteConfig) -> list[tuple[str, bytes]]:
 
 def build(config: SiteConfig, output: Path | None = None, **options: Any) -> BuildResult:
     """Validate everything, render every output, check every link, then publish atomically (see _build), with
-    the cyclic garbage collector paused (site_gen.collector says why)."""
+    the cyclic garbage collector paused (site_gen.collector says why). A caller that lives on after many builds
+    collects the few objects each leaves in cycles itself (``gc.collect()``), as the dev server does."""
     try:
         with collector_paused():
             return _build(config, output, **options)
