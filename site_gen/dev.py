@@ -43,7 +43,7 @@ from .content import Content, Entry, reload_entries
 from .errors import ContentChanged, Diagnostic, SiteGenError
 from .formats import stamp
 from .render import Renderer
-from .server import Server, Site, listen, set_site
+from .server import Server, Site, listen
 from .server import serve as http_serve
 from .urls import route_patterns
 from .view import model_page, provider_page
@@ -408,47 +408,41 @@ def serve(config_path: Path, host: str = "127.0.0.1", port: int = 8000, ready: t
     """Build, serve and watch until ``stop`` is set (or Ctrl-C)."""
     stop = stop or threading.Event()
     config = load_config(config_path, allow_local_url=True)
-    server = _listen(host, port)  # before the first build, which may be long: a port in use is told at once
-    serving = False
-    try:
-        with generations(config) as folder:
-            dev = DevSite(config_path, folder)
-            site = Site(dev.root, route_patterns(dev.config), dev.config.url, on_html=_inject)
-            site.extra[EVENTS] = ("events", _events(dev))
-            site.extra[SCRIPT] = ("script", _script)
-            dev.site = site  # each build switches it to the folder it made
-            set_site(server, site)
-            # Watching starts before the first build, which may take a while: a file saved meanwhile, after the
-            # build read it, is built again once the build is done (it waits for the build's lock).
-            watcher = Watcher(dev, stop)
-            watcher.start()
-            try:
-                dev.full_build(progress=sys.stderr.isatty())  # may be long: shown as site-gen build's is
-                http_serve(server)
-                serving = True
-                watcher.watching.wait(timeout=10)  # a save right after the address is printed is seen
-                try:  # Ctrl-C from here on, even as the address is printed, stops the server as it should
-                    print(f"serving on {address(host, server.server_address[1])} (Ctrl-C stops)", flush=True)
-                    if ready is not None:
-                        ready.set()
-                    stop.wait()
-                except KeyboardInterrupt:
-                    pass
-            finally:
-                stop.set()
-                with dev.changed:
-                    dev.changed.notify_all()
-                if serving:
-                    server.shutdown()  # no request is answered from here on
-                    serving = False
-                # A background build still running would write into the folder after it is removed: a small
-                # site's is let finish, and none starts after (the lock is kept). A large site's may leave a
-                # folder behind, which the next server removes (see generations).
-                dev.build_lock.acquire(timeout=1)
-    finally:
-        if serving:
-            server.shutdown()
-        server.server_close()
+    with generations(config) as folder:
+        dev = DevSite(config_path, folder)
+        site = Site(dev.root, route_patterns(dev.config), dev.config.url, on_html=_inject)
+        site.extra[EVENTS] = ("events", _events(dev))
+        site.extra[SCRIPT] = ("script", _script)
+        dev.site = site  # each build switches it to the folder it made
+        server = _listen(host, port, site)  # before the first build, which may be long: a port in use is told now
+        # Watching starts before the first build, which may take a while: a file saved meanwhile, after the build
+        # read it, is built again once the build is done (it waits for the build's lock).
+        watcher = Watcher(dev, stop)
+        watcher.start()
+        serving = False
+        try:
+            dev.full_build(progress=sys.stderr.isatty())  # the first build may be long: shown as site-gen build's
+            http_serve(server)
+            serving = True
+            watcher.watching.wait(timeout=10)  # a save right after the address is printed is seen
+            try:  # Ctrl-C from here on, even as the address is printed, stops the server as it should
+                print(f"serving on {address(host, server.server_address[1])} (Ctrl-C stops)", flush=True)
+                if ready is not None:
+                    ready.set()
+                stop.wait()
+            except KeyboardInterrupt:
+                pass
+        finally:
+            stop.set()
+            with dev.changed:
+                dev.changed.notify_all()
+            if serving:
+                server.shutdown()  # no request is answered from here on
+            server.server_close()
+            # A background build still running would write into the folder after it is removed: a small site's is
+            # let finish, and none starts after (the lock is kept). A large site's may leave a folder behind,
+            # which the next server removes (see generations).
+            dev.build_lock.acquire(timeout=1)
 
 
 def address(host: str, port: int) -> str:
@@ -456,9 +450,9 @@ def address(host: str, port: int) -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
-def _listen(host: str, port: int) -> Server:
+def _listen(host: str, port: int, site: Site) -> Server:
     try:
-        return listen(host, port)
+        return listen(host, port, site)
     except OSError as exc:
         taken = exc.errno in (errno.EADDRINUSE, errno.EACCES)
         reason = exc.strerror or str(exc)

@@ -153,15 +153,10 @@ class Server6(Server):
     address_family = socket.AF_INET6
 
 
-def listen(host: str, port: int, site: Site | None = None) -> Server:
-    """A server bound to ``host`` and ``port`` (0: any free port), answering once ``serve`` is called (the site
-    given then, if not now). An IPv6 address (``::1``, ``::``) gets an IPv6 socket. Raises OSError when the
-    address cannot be had."""
+def listen(host: str, port: int, site: Site) -> Server:
+    """A server of ``site`` bound to ``host`` and ``port`` (0: any free port), answering once ``serve`` is called.
+    An IPv6 address (``::1``, ``::``) gets an IPv6 socket. Raises OSError when the address cannot be had."""
     return (Server6 if ":" in host else Server)((host, port), partial(Handler, site=site))
-
-
-def set_site(server: Server, site: Site) -> None:
-    server.RequestHandlerClass = partial(Handler, site=site)  # type: ignore[assignment]
 
 
 def serve(server: Server) -> None:
