@@ -532,7 +532,7 @@ def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: Sta
     result.skipped = sum(1 for d in rendered.pages if not d.rendered)
     if shard:  # no stylesheet or script in a shard: the merge reports the page weight
         return rendered
-    assets = sum(len(gzip.compress((out.staging / a).read_bytes(), 6, mtime=0))
+    assets = sum(len(gzip.compress((out.staging / a).read_bytes(), pages.WEIGHT_LEVEL, mtime=0))
                  for a in ("assets/style.css", "assets/site.js") if (out.staging / a).is_file())
     weights = sorted((d.gzipped + assets, d.files[0]) for d in rendered.pages if d.files[0].startswith(
         config.routes.model.lstrip("/").split("{", 1)[0] or "model"))

@@ -190,7 +190,7 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"pages rendered: {result.rendered}, reused unchanged: {result.skipped}")
         weight = result.page_weight
         if weight:
-            print(f"model page transfer (gzip, with CSS and JS): median {weight['median'] / 1024:.1f} KB, "
+            print(f"model page transfer (gzip -1, with CSS and JS): median {weight['median'] / 1024:.1f} KB, "
                   f"max {weight['max'] / 1024:.1f} KB ({weight['heaviest']})")
         what = f"shard {args.shard}: {result.rendered + result.skipped} pages" if shard \
             else f"{result.pages} pages"
