@@ -7,6 +7,7 @@ Unknown and zero are different values and are shown differently
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 UNKNOWN = "unknown"
 
@@ -128,11 +129,13 @@ def fact(value: object, field: str) -> str:
     return UNKNOWN if value is None else str(value)
 
 
+# A model page shows ~90 prices and token counts, and a catalogue has a few thousand distinct ones: the
+# templates take each figure's text from a table (typed: 1 and 1.0 stay apart, as their texts may not).
 FILTERS = {
     "fact": fact,
     "tokens": tokens,
-    "short_tokens": short_tokens,
-    "price": price,
+    "short_tokens": functools.lru_cache(maxsize=65536, typed=True)(short_tokens),
+    "price": functools.lru_cache(maxsize=65536, typed=True)(price),
     "tristate": tristate,
     "modalities": modalities,
     "date": date,

@@ -161,3 +161,16 @@ def test_element_ids_are_what_the_expression_finds(html: str) -> None:
     from site_gen import links
 
     assert links.ids_of(html) == set(re.findall(r'\sid="([^"]+)"', html))
+
+
+@given(st.one_of(st.none(), st.integers(0, 10**10), st.floats(0, 1e7, allow_nan=False)))
+def test_the_templates_figures_are_the_functions_figures(value: float | int | None) -> None:
+    """The filters keep each figure's text in a table: the text computed, and an int's apart from the equal
+    float's (128000 is 128K, 128000.0 would be 128.0K)."""
+    from site_gen import formats
+
+    for name in ("price", "short_tokens"):
+        cached, computed = formats.FILTERS[name], getattr(formats, name)
+        assert cached(value) == computed(value)
+        if isinstance(value, int):
+            assert cached(float(value)) == computed(float(value))
