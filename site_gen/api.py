@@ -115,9 +115,12 @@ def model_path(entry: Any) -> str:
 def model_file(config: SiteConfig, entry: Any) -> tuple[str, str]:
     """/api/models/<slug>.json: the model's content data, a pure function of its file (and the config)."""
     urls = page_urls(config, "model", entry.slug)
-    return model_path(entry), _dump({
-        "$schema": config.url("/schema/content-model.json"), "url": urls.canonical_url,
-        "markdown_url": urls.markdown_url, **entry.data.model_dump(mode="json", exclude={"overrides"})})
+    head = _dump({"$schema": config.url("/schema/content-model.json"), "url": urls.canonical_url,
+                  "markdown_url": urls.markdown_url})
+    # The model as pydantic's own JSON writer writes it, as the listing's entries are (the same bytes on all
+    # 6,785 bundled models): 0.025 ms a model file against 0.052 ms with model_dump and the C encoder. A
+    # model's fields are never empty ("id" is required), so the splice always has a field to join.
+    return model_path(entry), head[:-2] + "," + entry.data.model_dump_json(exclude={"overrides"})[1:] + "\n"
 
 
 class Summaries:
