@@ -8,7 +8,6 @@ is written; ``check`` runs the same pipeline with nothing written.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import os
 import sys
 import tempfile
@@ -532,7 +531,7 @@ def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: Sta
     result.skipped = sum(1 for d in rendered.pages if not d.rendered)
     if shard:  # no stylesheet or script in a shard: the merge reports the page weight
         return rendered
-    assets = sum(len(gzip.compress((out.staging / a).read_bytes(), pages.WEIGHT_LEVEL, mtime=0))
+    assets = sum(pages.transfer_size((out.staging / a).read_bytes())
                  for a in ("assets/style.css", "assets/site.js") if (out.staging / a).is_file())
     weights = sorted((d.gzipped + assets, d.files[0]) for d in rendered.pages if d.files[0].startswith(
         config.routes.model.lstrip("/").split("{", 1)[0] or "model"))
