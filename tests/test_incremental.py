@@ -81,6 +81,24 @@ def test_damaged_cache_or_output_is_not_trusted(tmp_path: Path) -> None:
     assert "More." in (site / "build/model/unknowns.html").read_text()
 
 
+def test_outputs_are_checked_by_size_and_mtime_and_clean_renders_all(tmp_path: Path) -> None:
+    """The README's promise, both halves: an output edited in place with its size and mtime put back is not
+    read (rsync's quick check), so it stays until ``--clean``, which renders every page again."""
+    import os
+
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    clean = snapshot(site / "build")
+    page = site / "build/model/unknowns.html"
+    stat, data = page.stat(), page.read_bytes()
+    page.write_bytes(data.replace(b"<html", b"<HTML", 1))  # the same size
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert run_cli("build", cwd=site).code == 0
+    assert page.read_bytes().startswith(b"<!DOCTYPE html>\n<HTML")
+    assert run_cli("build", "--clean", cwd=site).code == 0
+    assert snapshot(site / "build") == clean
+
+
 def test_worker_counts_give_identical_trees(tmp_path: Path) -> None:
     trees = []
     for jobs in ("1", "2"):
