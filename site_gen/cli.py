@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     told.add_argument("-v", "--verbose", action="store_true", help="list every llms file and the time of each phase")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     b.add_argument("-j", "--jobs", metavar="N", help="processes that load and render (default: all cores, "
-                   f"{os.cpu_count() or 1} here)")
+                   f"{os.cpu_count() or 1} here; each holds the catalogue in memory)")
     b.add_argument("--clean", action="store_true", help="ignore the build cache and render every page")
     b.add_argument("--shard", metavar="I/N", help="render only shard I of N of the pages (0 <= I < N), for builds "
                    "split across machines; see docs/scaling.md")
@@ -153,6 +153,10 @@ def _main(argv: list[str] | None = None) -> int:
             return 0
         output = Path(args.output).expanduser() if args.output else None
         jobs = _jobs(args.jobs)
+        cores = os.cpu_count() or 1
+        if jobs and jobs > cores and not args.quiet:  # allowed, as make allows it, but never free
+            print(f"warning: --jobs {jobs} is more than the {cores} cores here: the processes beyond {cores} "
+                  "share them, and each holds a copy of the catalogue in memory", file=sys.stderr)
         shard = _shard(args.shard) if args.shard else None
         if shard and args.merge:
             raise SiteGenError(Diagnostic("--merge", message="--shard and --merge cannot be used together",

@@ -69,6 +69,16 @@ def test_bad_shard_and_jobs_options_are_explained(tmp_path: Path, args: list[str
     assert not (site / "out").exists()
 
 
+def test_more_jobs_than_cores_builds_and_says_what_it_costs(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    site = copy_site(tmp_path / "site")
+    result = run_cli("build", "-j", "3", cwd=site)
+    assert result.code == 0, result.err
+    assert "warning: --jobs 3 is more than the 2 cores here" in result.err
+    assert run_cli("build", "--clean", "-j", "2", cwd=site).err == ""
+    assert run_cli("build", "--clean", "-j", "3", "-q", cwd=site).err == ""
+
+
 def test_a_shard_run_again_renders_only_what_changed(tmp_path: Path) -> None:
     """A shard keeps a manifest of its folder, as a whole build does: run again (on the same machine, or with
     its folder and .site-gen-cache/ restored by a CI cache) it stops at once when nothing changed, renders
