@@ -5,7 +5,9 @@ the size and mtime of every file the build wrote, and `<output>.pages` maps
 every page to its key, its files, element ids and links.  The
 next build reuses a page only when its key matches *and* its files are as
 the cache says; a cache that is unreadable, from another version, or about
-another folder is ignored and the build starts clean.  The whole-tree
+another folder is ignored and the build starts clean.  Every cache file
+starts with a checksum of the rest (``write_sealed``): one whose bytes changed
+in any way, even to values that still parse, is never read.  The whole-tree
 signature (content, templates, config and code, by size and mtime) lets a
 build with nothing to do stop before loading anything.
 
@@ -30,7 +32,7 @@ from typing import Any, BinaryIO
 from .config import SiteConfig
 from .theme import DEFAULT_THEME
 
-VERSION = 5
+VERSION = 6
 CODE_DIR = Path(__file__).resolve().parent
 
 
@@ -186,10 +188,7 @@ def load(config: SiteConfig, output: Path) -> dict[str, Any] | None:
     """The previous build's manifest without its page records (``load_pages``), or None when it cannot be
     trusted. The no-op check needs the signature and the files' stats alone, and the page records (each
     page's element ids and links) are three quarters of the manifest: 77 ms of a 10k no-op build to parse."""
-    try:
-        data = json.loads(cache_file(config, output).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    data = _read_json(cache_file(config, output))
     if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("files"), dict) \
             or data.get("output") != str(output.resolve()):
         return None
@@ -199,10 +198,7 @@ def load(config: SiteConfig, output: Path) -> dict[str, Any] | None:
 def load_pages(config: SiteConfig, output: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     """The page records written with ``manifest`` (by the same save: their tokens match), or {} when they are
     missing, damaged or from another build: then no page is reused."""
-    try:
-        data = json.loads(_pages_file(config, output).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    data = _read_json(_pages_file(config, output))
     if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("pages"), dict) \
             or not data.get("token") or data.get("token") != manifest.get("pages_token") \
             or not isinstance(data.get("ids"), list):
@@ -244,10 +240,8 @@ def forget(config: SiteConfig, output: Path) -> None:
 def forget_gone(config: SiteConfig, pattern: str) -> None:
     """Remove the manifests named like ``pattern`` (a glob of cache_file names) whose output folder is gone."""
     for path in (config.root / ".site-gen-cache").glob(pattern + ".json"):
-        try:
-            output = json.loads(path.read_text(encoding="utf-8")).get("output")
-        except (OSError, ValueError, AttributeError):
-            output = None
+        data = _read_json(path)
+        output = data.get("output") if isinstance(data, dict) else None
         if not (isinstance(output, str) and Path(output).is_dir()):
             for name in (path, path.with_suffix(".pages")):
                 with contextlib.suppress(OSError):
@@ -259,7 +253,54 @@ def _pages_file(config: SiteConfig, output: Path) -> Path:
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
-    replace_file(path, lambda handle: handle.write(json.dumps(data, sort_keys=True).encode("utf-8")))
+    write_sealed(path, json.dumps(data, sort_keys=True).encode("utf-8"))
+
+
+def _read_json(path: Path) -> Any:
+    """A sealed JSON cache file's data, or None when it is missing, damaged or not JSON."""
+    payload = read_sealed(path)
+    try:
+        return None if payload is None else json.loads(bytes(payload))
+    except ValueError:
+        return None
+
+
+_SEAL = b"site-gen cache, sha256 "
+_SEAL_LINE = len(_SEAL) + 64 + 1
+
+
+def write_sealed(path: Path, payload: bytes) -> None:
+    """Write a build-cache file whole or not at all, its first line a checksum of the rest (``read_sealed``).
+
+    A cache file is trusted only as far as it is checked: a bit flipped inside a string still parses (a title,
+    a compiled template's text), and was published as if it were the content's. SHA-256 costs ~8 ms for the
+    14 MB parse cache of 7,000 models (hashlib, with the CPU's SHA extensions), against 0.5-0.8 s to
+    unpickle it."""
+    def write(handle: BinaryIO) -> None:
+        handle.write(seal_line(payload))
+        handle.write(payload)
+
+    replace_file(path, write)
+
+
+def seal_line(payload: bytes) -> bytes:
+    """The first line of a sealed file whose rest is ``payload``."""
+    return _SEAL + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n"
+
+
+def read_sealed(path: Path) -> memoryview | None:
+    """The contents of a file ``write_sealed`` wrote, checked before any of it is parsed (or unpickled); None when
+    the file is missing or unreadable, was written otherwise, or any byte differs from what was written."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if len(data) < _SEAL_LINE or not data.startswith(_SEAL) or data[_SEAL_LINE - 1:_SEAL_LINE] != b"\n":
+        return None
+    payload = memoryview(data)[_SEAL_LINE:]
+    if hashlib.sha256(payload).hexdigest().encode("ascii") != data[len(_SEAL):_SEAL_LINE - 1]:
+        return None
+    return payload
 
 
 def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:

@@ -139,10 +139,12 @@ class ParseCache:
 
 def read_file(path: Path, key: str) -> dict[str, Any] | None:
     """A cache file's data, or None when it is missing, damaged or made by other code."""
+    payload = cache.read_sealed(path)  # checked before it is unpickled
+    if payload is None:
+        return None
     try:
-        with path.open("rb") as handle:
-            data = pickle.load(handle)
-    except Exception:  # missing, truncated or from another Python: parse again
+        data = pickle.loads(payload)
+    except Exception:  # from another Python: parse again
         return None
     if isinstance(data, dict) and data.get("key") == key and isinstance(data.get("entries"), dict) \
             and isinstance(data.get("token"), str):
@@ -152,7 +154,7 @@ def read_file(path: Path, key: str) -> dict[str, Any] | None:
 
 def write_file(path: Path, data: dict[str, Any]) -> None:
     """Write a cache file whole or not at all (site_gen.cache.replace_file)."""
-    cache.replace_file(path, lambda handle: pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL))
+    cache.write_sealed(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def read_table(path: Path | None) -> Any | None:

@@ -9,15 +9,18 @@ is only ever passed as data: it is never compiled as a template.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import tempfile
 import traceback
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from . import formats, jsonld, markdown
+from . import cache, formats, jsonld, markdown
 from .errors import Diagnostic, RenderError
 from .theme import DEFAULT_THEME
 
@@ -60,7 +63,36 @@ def use_bytecode_cache(folder: Path | None) -> None:
     except OSError:
         _BYTECODE["cache"] = None  # a read-only project: templates are compiled in memory, as without a cache
         return
-    _BYTECODE["cache"] = jinja2.FileSystemBytecodeCache(str(folder), prefix + "%s.cache")
+    _BYTECODE["cache"] = _SealedBytecodeCache(str(folder), prefix + "%s.cache")
+
+
+class _SealedBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache of compiled templates, each file sealed with a checksum (site_gen.cache.write_sealed).
+
+    Jinja checks only that a file's template source is unchanged and that its code unmarshals: a changed
+    constant in the compiled code (a piece of the template's text) would be rendered into every page."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        payload = cache.read_sealed(Path(self._get_cache_filename(bucket)))
+        if payload is not None:
+            bucket.bytecode_from_string(bytes(payload))
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """As Jinja does: a temporary file of its own (workers may write the same template at once), renamed over
+        the old one; a cache that cannot be written is only a cache, and the build goes on without it."""
+        name = self._get_cache_filename(bucket)
+        data = bucket.bytecode_to_string()
+        handle = None
+        try:
+            with tempfile.NamedTemporaryFile("wb", dir=os.path.dirname(name), prefix=os.path.basename(name),
+                                             suffix=".tmp", delete=False) as handle:
+                handle.write(cache.seal_line(data))
+                handle.write(data)
+            os.replace(handle.name, name)
+        except OSError:
+            if handle is not None:
+                with contextlib.suppress(OSError):
+                    os.remove(handle.name)
 
 
 class _Environment(jinja2.Environment):

@@ -81,3 +81,20 @@ def written_earlier(path: Path, seconds: int = 10) -> None:
     no-op (site_gen.cache.clock); tests that expect that no-op date their edits back."""
     when = time.time_ns() - seconds * 10**9
     os.utime(path, ns=(when, when))
+
+
+def read_cache(path: Path) -> bytes:
+    """A build-cache file's contents, its checksum line checked and taken off (site_gen.cache.read_sealed)."""
+    from site_gen.cache import read_sealed
+
+    payload = read_sealed(path)
+    assert payload is not None, f"{path}: not a sealed cache file, or damaged"
+    return bytes(payload)
+
+
+def write_cache(path: Path, payload: bytes) -> None:
+    """Write a build-cache file as site_gen does, checksum and all: for tests of what it holds, not of damage."""
+    from site_gen.cache import write_sealed
+
+    write_sealed(path, payload)
+

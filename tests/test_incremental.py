@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT, copy_site, run_cli, snapshot, written_earlier
+from tests.helpers import ROOT, copy_site, read_cache, run_cli, snapshot, write_cache, written_earlier
 
 
 def clean_twin(site: Path, tmp: Path) -> dict[str, bytes]:
@@ -71,10 +71,10 @@ def test_damaged_cache_or_output_is_not_trusted(tmp_path: Path) -> None:
     assert run_cli("build", cwd=site).code == 0
     assert snapshot(site / "build") == clean
     pages = cache.with_suffix(".pages")  # the page records, beside the manifest
-    data = json.loads(pages.read_text())
+    data = json.loads(read_cache(pages))
     for record in data["pages"].values():
         record["key"] = "stale"
-    pages.write_text(json.dumps(data))
+    write_cache(pages, json.dumps(data).encode())
     (site / "content/models/acme/unknowns.md").write_text(
         (site / "content/models/acme/unknowns.md").read_text() + "\nMore.\n")
     assert run_cli("build", cwd=site).code == 0
@@ -97,6 +97,54 @@ def test_outputs_are_checked_by_size_and_mtime_and_clean_renders_all(tmp_path: P
     assert page.read_bytes().startswith(b"<!DOCTYPE html>\n<HTML")
     assert run_cli("build", "--clean", cwd=site).code == 0
     assert snapshot(site / "build") == clean
+
+
+@pytest.mark.parametrize("kind, old, new", [
+    ("content.pickle", b"Model With Unknowns", b"Model With Unknownz"),  # a parsed entry's title
+    ("api-listing.pickle", b'"title":"Model With Unknowns"', b'"title":"Model With Unknownz"'),  # a listing entry
+    ("similar.pickle", b"gemini-2.5-pro.md", b"gemini-2.5-prx.md"),  # a model's similar models
+    ("templates", b"site-footer", b"site-footex"),  # a compiled template's text
+])
+def test_a_cache_file_with_one_value_changed_is_not_trusted(tmp_path: Path, kind: str, old: bytes,
+                                                             new: bytes) -> None:
+    """Damage that still parses (a bit flipped inside a string) is caught by each cache file's checksum: without
+    it, the changed value would be published, as if it were the content's."""
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    cache = site / ".site-gen-cache"
+    damaged = 0
+    for path in sorted((cache / kind).iterdir()) if kind == "templates" else [cache / kind]:
+        data = path.read_bytes()
+        if old in data:
+            path.write_bytes(data.replace(old, new, 1))
+            damaged += 1
+    assert damaged, f"{old!r} not found in .site-gen-cache/{kind}"
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    gemini.write_text(gemini.read_text() + "\nOne more line.\n")  # a build, not a no-op
+    result = run_cli("build", cwd=site)
+    assert result.code == 0, result.err
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
+def test_a_sealed_cache_file_refuses_any_changed_byte(tmp_path: Path) -> None:
+    import pickle
+
+    from site_gen.cache import read_sealed, write_sealed
+
+    path = tmp_path / "table.pickle"
+    payload = pickle.dumps({"title": "Model With Unknowns", "input": 1.25, "ids": ["main", "pricing"]})
+    write_sealed(path, payload)
+    assert bytes(read_sealed(path)) == payload
+    data = path.read_bytes()
+    for at in range(len(data)):  # every byte of the file, the checksum line included, two ways
+        for bit in (0x01, 0x20):
+            path.write_bytes(data[:at] + bytes([data[at] ^ bit]) + data[at + 1:])
+            assert read_sealed(path) is None, (at, bit)
+    for other in (data[:-1], data + b"\n", data[:40], b"", payload):  # cut, grown, unsealed (an older site_gen)
+        path.write_bytes(other)
+        assert read_sealed(path) is None
+    path.unlink()
+    assert read_sealed(path) is None
 
 
 def test_worker_counts_give_identical_trees(tmp_path: Path) -> None:
@@ -254,10 +302,10 @@ def test_a_manifest_with_damaged_fields_is_not_trusted(tmp_path: Path) -> None:
         lambda d, p: p.update(ids={"not": "a list"}),
     ]
     for number, spoil in enumerate(damage):
-        data, records = json.loads(cache.read_text()), json.loads(pages.read_text())
-        spoil(data, records)
-        cache.write_text(json.dumps(data))
-        pages.write_text(json.dumps(records))
+        data, records = json.loads(read_cache(cache)), json.loads(read_cache(pages))
+        spoil(data, records)  # well-formed and sealed, but wrong: the fields are checked as well
+        write_cache(cache, json.dumps(data).encode())
+        write_cache(pages, json.dumps(records).encode())
         if number % 2:  # an edit, or only a tampered page (the site-wide files would be reused as a group)
             gemini.write_text(gemini.read_text() + f"\nEdit {number}.\n")
         else:
@@ -443,7 +491,7 @@ def test_the_manifest_holds_each_files_stat_as_published(tmp_path: Path) -> None
         gemini.write_text(gemini.read_text() + f"\nEdit {number}.\n")
         written_earlier(gemini, 10 - number)
         assert run_cli("build", cwd=site).code == 0
-        manifest = json.loads(next((site / ".site-gen-cache").glob("*.json")).read_text())
+        manifest = json.loads(read_cache(next((site / ".site-gen-cache").glob("*.json"))))
         real = {}
         for name in manifest["files"]:
             st = os.stat(site / "build" / name)
@@ -674,7 +722,7 @@ def test_an_edit_within_one_tick_of_the_file_system_clock_is_not_missed(tmp_path
     tick = time_ns() + 3600 * 10**9
     os.utime(model, ns=(tick, tick))
     assert run_cli("build", cwd=site).code == 0
-    cache = pickle.loads((site / ".site-gen-cache/content.pickle").read_bytes())
+    cache = pickle.loads(read_cache(site / ".site-gen-cache/content.pickle"))
     assert cache["entries"]["models/acme/unknowns.md"][1] == -1  # kept, but never matched by size and mtime
 
     text = model.read_text()
