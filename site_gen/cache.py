@@ -295,6 +295,11 @@ def read_sealed(path: Path) -> memoryview | None:
         data = path.read_bytes()
     except OSError:
         return None
+    return unseal(data)
+
+
+def unseal(data: bytes) -> memoryview | None:
+    """What ``write_sealed`` wrote, from the bytes of its file; None when they are not exactly those."""
     if len(data) < _SEAL_LINE or not data.startswith(_SEAL) or data[_SEAL_LINE - 1:_SEAL_LINE] != b"\n":
         return None
     payload = memoryview(data)[_SEAL_LINE:]
@@ -365,7 +370,7 @@ SHARD_FILE = ".site-gen-shard.json"
 def save_shard(folder: Path, shard: tuple[int, int], records: list[dict[str, Any]]) -> None:
     """The shard's page records, inside its output folder: they travel with it to the merging machine."""
     data = {"version": VERSION, "shard": list(shard), "pages": {r["files"][0]: r for r in records}}
-    (folder / SHARD_FILE).write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    write_sealed(folder / SHARD_FILE, json.dumps(data, sort_keys=True).encode("utf-8"))
 
 
 def load_shards(folders: list[Path]) -> dict[str, Any]:
@@ -374,11 +379,20 @@ def load_shards(folders: list[Path]) -> dict[str, Any]:
 
     pages: dict[str, Any] = {}
     for folder in folders:
+        path = folder / SHARD_FILE
         try:
-            data = json.loads((folder / SHARD_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            raw = path.read_bytes()
+        except OSError:
             raise OutputError(Diagnostic(str(folder), message="not a shard output (no readable " + SHARD_FILE + ")",
                                          hint="pass the folders written by 'site-gen build --shard I/N'")) from None
+        payload = unseal(raw)
+        if payload is None and not raw.startswith(b"{"):  # a file of an older version is plain JSON
+            raise OutputError(Diagnostic(str(path), message="damaged: its checksum does not match its contents",
+                                         hint="copy the shard's folder again, or render the shard again"))
+        try:
+            data = json.loads(bytes(payload)) if payload is not None else None
+        except ValueError:
+            data = None
         if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("pages"), dict):
             raise OutputError(Diagnostic(str(folder / SHARD_FILE), message="shard written by another site-gen version",
                                          hint="render the shards again with this version"))

@@ -51,6 +51,23 @@ def test_a_changed_or_missing_shard_page_is_rendered_again(tmp_path: Path) -> No
     assert snapshot(site / "merged") == snapshot(site / "whole")
 
 
+def test_a_damaged_or_older_shard_record_file_stops_the_merge(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    names = shards(site, 2)
+    record = site / names[0] / ".site-gen-shard.json"
+    sealed = record.read_bytes()
+    record.write_bytes(sealed.replace(b"model/", b"modex/", 1))  # still JSON, but not as written
+    result = run_cli("build", "--merge", *names, "-o", "merged", cwd=site)
+    assert result.code == 1 and not (site / "merged").exists()
+    assert result.problems == [f"{names[0]}/.site-gen-shard.json: damaged: its checksum does not match its contents "
+                               "(copy the shard's folder again, or render the shard again)"]
+    record.write_bytes(sealed.split(b"\n", 1)[1])  # a shard of an older site-gen: plain JSON
+    result = run_cli("build", "--merge", *names, "-o", "merged", cwd=site)
+    assert result.code == 1 and "shard written by another site-gen version" in result.problems[0]
+    record.write_bytes(sealed)
+    assert run_cli("build", "--merge", *names, "-o", "merged", cwd=site).code == 0
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--shard", "2/2"], "--shard: expected I/N with 0 <= I < N, found '2/2'"),
     (["--shard", "one/two"], "--shard: expected I/N with 0 <= I < N, found 'one/two'"),
