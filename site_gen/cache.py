@@ -260,7 +260,7 @@ def _read_json(path: Path) -> Any:
     """A sealed JSON cache file's data, or None when it is missing, damaged or not JSON."""
     payload = read_sealed(path)
     try:
-        return None if payload is None else json.loads(bytes(payload))
+        return None if payload is None else json.loads(payload)
     except ValueError:
         return None
 
@@ -270,15 +270,35 @@ _SEAL_LINE = len(_SEAL) + 64 + 1
 
 
 def write_sealed(path: Path, payload: bytes) -> None:
-    """Write a build-cache file whole or not at all, its first line a checksum of the rest (``read_sealed``).
+    """Write a build-cache file whole or not at all, its first line a checksum of the rest (``open_sealed``)."""
+    dump_sealed(path, lambda handle: handle.write(payload))
+
+
+class _Hashing:
+    """A file to write to that hashes what goes through it (pickle.dump writes in frames: nothing is held)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle, self.hash = handle, hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        return self.handle.write(data)
+
+
+def dump_sealed(path: Path, dump: Callable[[Any], object]) -> None:
+    """Write a build-cache file whole or not at all: ``dump(handle)`` writes its contents, streamed, and the first
+    line is a checksum of them, filled in at the end.
 
     A cache file is trusted only as far as it is checked: a bit flipped inside a string still parses (a title,
     a compiled template's text), and was published as if it were the content's. SHA-256 costs ~8 ms for the
     14 MB parse cache of 7,000 models (hashlib, with the CPU's SHA extensions), against 0.5-0.8 s to
     unpickle it."""
     def write(handle: BinaryIO) -> None:
-        handle.write(seal_line(payload))
-        handle.write(payload)
+        handle.write(_SEAL + b"0" * 64 + b"\n")
+        hashing = _Hashing(handle)
+        dump(hashing)
+        handle.seek(len(_SEAL))
+        handle.write(hashing.hash.hexdigest().encode("ascii"))
 
     replace_file(path, write)
 
@@ -288,24 +308,36 @@ def seal_line(payload: bytes) -> bytes:
     return _SEAL + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n"
 
 
-def read_sealed(path: Path) -> memoryview | None:
-    """The contents of a file ``write_sealed`` wrote, checked before any of it is parsed (or unpickled); None when
-    the file is missing or unreadable, was written otherwise, or any byte differs from what was written."""
+def open_sealed(path: Path) -> BinaryIO | None:
+    """A file ``dump_sealed`` wrote, open at the start of its contents once all of them are checked, so that
+    nothing in it is parsed (or unpickled) before; None when the file is missing or unreadable, was written
+    otherwise, or any byte differs from what was written. The contents are read twice, not held."""
     try:
-        data = path.read_bytes()
+        handle = path.open("rb")
     except OSError:
         return None
-    return unseal(data)
+    try:
+        head = handle.read(_SEAL_LINE)
+        if len(head) == _SEAL_LINE and head.startswith(_SEAL) and head.endswith(b"\n") \
+                and hashlib.file_digest(handle, "sha256").hexdigest().encode("ascii") == head[len(_SEAL):-1]:
+            handle.seek(_SEAL_LINE)
+            return handle
+    except OSError:
+        pass
+    handle.close()
+    return None
 
 
-def unseal(data: bytes) -> memoryview | None:
-    """What ``write_sealed`` wrote, from the bytes of its file; None when they are not exactly those."""
-    if len(data) < _SEAL_LINE or not data.startswith(_SEAL) or data[_SEAL_LINE - 1:_SEAL_LINE] != b"\n":
+def read_sealed(path: Path) -> bytes | None:
+    """The checked contents of a small sealed file (``open_sealed``), or None."""
+    handle = open_sealed(path)
+    if handle is None:
         return None
-    payload = memoryview(data)[_SEAL_LINE:]
-    if hashlib.sha256(payload).hexdigest().encode("ascii") != data[len(_SEAL):_SEAL_LINE - 1]:
-        return None
-    return payload
+    with handle:
+        try:
+            return handle.read()
+        except OSError:
+            return None
 
 
 def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
@@ -380,19 +412,16 @@ def load_shards(folders: list[Path]) -> dict[str, Any]:
     pages: dict[str, Any] = {}
     for folder in folders:
         path = folder / SHARD_FILE
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            raise OutputError(Diagnostic(str(folder), message="not a shard output (no readable " + SHARD_FILE + ")",
-                                         hint="pass the folders written by 'site-gen build --shard I/N'")) from None
-        payload = unseal(raw)
-        if payload is None and not raw.startswith(b"{"):  # a file of an older version is plain JSON
-            raise OutputError(Diagnostic(str(path), message="damaged: its checksum does not match its contents",
-                                         hint="copy the shard's folder again, or render the shard again"))
-        try:
-            data = json.loads(bytes(payload)) if payload is not None else None
-        except ValueError:
-            data = None
+        data = _read_json(path)
+        if data is None:
+            try:
+                older = path.read_bytes().startswith(b"{")  # a file of an older version is plain JSON
+            except OSError:
+                raise OutputError(Diagnostic(str(folder), message=f"not a shard output (no readable {SHARD_FILE})",
+                                             hint="pass the folders written by 'site-gen build --shard I/N'")) from None
+            if not older:
+                raise OutputError(Diagnostic(str(path), message="damaged: its checksum does not match its contents",
+                                             hint="copy the shard's folder again, or render the shard again"))
         if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("pages"), dict):
             raise OutputError(Diagnostic(str(folder / SHARD_FILE), message="shard written by another site-gen version",
                                          hint="render the shards again with this version"))

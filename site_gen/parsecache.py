@@ -139,11 +139,12 @@ class ParseCache:
 
 def read_file(path: Path, key: str) -> dict[str, Any] | None:
     """A cache file's data, or None when it is missing, damaged or made by other code."""
-    payload = cache.read_sealed(path)  # checked before it is unpickled
-    if payload is None:
+    handle = cache.open_sealed(path)  # checked before it is unpickled
+    if handle is None:
         return None
     try:
-        data = pickle.loads(payload)
+        with handle:
+            data = pickle.load(handle)
     except Exception:  # from another Python: parse again
         return None
     if isinstance(data, dict) and data.get("key") == key and isinstance(data.get("entries"), dict) \
@@ -154,7 +155,7 @@ def read_file(path: Path, key: str) -> dict[str, Any] | None:
 
 def write_file(path: Path, data: dict[str, Any]) -> None:
     """Write a cache file whole or not at all (site_gen.cache.replace_file)."""
-    cache.write_sealed(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    cache.dump_sealed(path, lambda handle: pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def read_table(path: Path | None) -> Any | None:

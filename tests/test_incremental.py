@@ -129,7 +129,7 @@ def test_a_cache_file_with_one_value_changed_is_not_trusted(tmp_path: Path, kind
 def test_a_sealed_cache_file_refuses_any_changed_byte(tmp_path: Path) -> None:
     import pickle
 
-    from site_gen.cache import read_sealed, write_sealed
+    from site_gen.cache import dump_sealed, open_sealed, read_sealed, write_sealed
 
     path = tmp_path / "table.pickle"
     payload = pickle.dumps({"title": "Model With Unknowns", "input": 1.25, "ids": ["main", "pricing"]})
@@ -145,6 +145,11 @@ def test_a_sealed_cache_file_refuses_any_changed_byte(tmp_path: Path) -> None:
         assert read_sealed(path) is None
     path.unlink()
     assert read_sealed(path) is None
+    big = {"entries": {f"models/m{k}.md": (k, k * 7, bytes(200)) for k in range(5000)}}  # written and read streamed
+    dump_sealed(path, lambda handle: pickle.dump(big, handle, protocol=pickle.HIGHEST_PROTOCOL))
+    with open_sealed(path) as handle:
+        assert pickle.load(handle) == big
+    assert read_sealed(path) == pickle.dumps(big, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def test_worker_counts_give_identical_trees(tmp_path: Path) -> None:
