@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -313,9 +314,14 @@ def _assets(config: SiteConfig) -> list[tuple[str, bytes]]:
 def build(config: SiteConfig, output: Path | None = None, **options: Any) -> BuildResult:
     """Validate everything, render every output, check every link, then publish atomically (see _build), with
     the cyclic garbage collector paused (site_gen.collector says why). A caller that lives on after many builds
-    collects the few objects each leaves in cycles itself (``gc.collect()``), as the dev server does."""
+    collects the few objects each leaves in cycles itself (``gc.collect()``), as the dev server does.
+
+    A build that writes holds its output folder's build lock (site_gen.cache.build_lock), waiting for another
+    build of the same folder to end first; ``lock=False`` for a folder no other process builds."""
+    locked = options.pop("lock", True) and options.get("write", True)  # lock=False: a folder no one else builds
+    lock = cache.build_lock(config, output or config.output_dir) if locked else nullcontext()
     try:
-        with collector_paused():
+        with lock, collector_paused():
             return _build(config, output, **options)
     finally:
         if options.get("progress"):  # the phase shown last, even when a problem stopped the build

@@ -41,6 +41,55 @@ def cache_file(config: SiteConfig, output: Path) -> Path:
     return config.root / ".site-gen-cache" / f"{name}.json"
 
 
+_HELD: dict[str, int] = {}
+"""Build locks this process holds, by lock file, with how many callers hold each (the CLI, then the build)."""
+
+
+@contextlib.contextmanager
+def build_lock(config: SiteConfig, output: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the lock of ``output``'s builds: one build of a folder at a time, a second one waiting for the first.
+
+    Two builds at once would each take the other's staging folder for one left by a killed build, and remove it
+    (site_gen.writer.clean_stale): the first then failed on a file it could not write. The lock is an advisory
+    ``flock`` on ``.site-gen-cache/<output>.lock``, released when the build ends or its process dies.
+    ``waiting()`` is called once if another build holds it. Where there is no ``flock`` (Windows) or the
+    file cannot be made (a read-only project, which cannot be built anyway), builds are not serialised."""
+    path = cache_file(config, output).with_suffix(".lock")
+    key = str(path)
+    if _HELD.get(key):  # this process holds it already: the CLI took it before the no-op check
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
+    handle = None
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None  # type: ignore[assignment]
+    if fcntl is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = path.open("a")
+        except OSError:
+            handle = None
+    try:
+        if handle is not None and fcntl is not None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if waiting is not None:
+                    waiting()
+                fcntl.flock(handle, fcntl.LOCK_EX)
+        _HELD[key] = 1
+        yield
+    finally:
+        _HELD.pop(key, None)
+        if handle is not None:
+            handle.close()  # and the lock with it
+
+
 def _inputs(folder: str) -> Iterator[os.DirEntry[str]]:
     """Every file under ``folder``, files before subfolders, each level sorted by name; ``__pycache__`` and
     ``.pyc`` files left out, and a linked folder not followed (content discovery reports one that escapes).
@@ -243,7 +292,7 @@ def forget_gone(config: SiteConfig, pattern: str) -> None:
         data = _read_json(path)
         output = data.get("output") if isinstance(data, dict) else None
         if not (isinstance(output, str) and Path(output).is_dir()):
-            for name in (path, path.with_suffix(".pages")):
+            for name in (path, path.with_suffix(".pages"), path.with_suffix(".lock")):
                 with contextlib.suppress(OSError):
                     name.unlink()
 

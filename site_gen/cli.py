@@ -163,21 +163,28 @@ def _main(argv: list[str] | None = None) -> int:
                                           hint="render shards with --shard, then merge their outputs in one more run"))
         merge = [Path(d).expanduser() for d in args.merge] if args.merge else None
         target = output or config.output_dir
-        if not target.exists() and not target.is_symlink():  # a build killed while publishing left it aside?
-            from .writer import recover  # (not imported otherwise: the no-op check stays cheap)
+        shown = args.output or config.output_dir
 
-            recover(target)
-        probe = None if args.clean or merge else cache.probe(config, target, shard)
-        if probe and not args.strict and probe.nothing_to_do():
+        def waiting() -> None:
             if not args.quiet:
-                print(f"nothing changed since the last build of {args.output or config.output_dir} "
-                      f"({time.perf_counter() - started:.2f} s)")
-            return 0
-        from .build import build  # after the no-op check: it needs none of the rendering libraries
+                print(f"waiting for another build of {shown} to finish...", file=sys.stderr, flush=True)
 
-        result = build(config, output, strict=args.strict, shown_output=args.output, jobs=jobs,
-                       incremental=not args.clean, progress=not args.quiet and sys.stderr.isatty(), probe=probe,
-                       shard=shard, merge=merge)
+        with cache.build_lock(config, target, waiting):  # from before the no-op check: it reads what a build writes
+            if not target.exists() and not target.is_symlink():  # a build killed while publishing left it aside?
+                from .writer import recover  # (not imported otherwise: the no-op check stays cheap)
+
+                recover(target)
+            probe = None if args.clean or merge else cache.probe(config, target, shard)
+            if probe and not args.strict and probe.nothing_to_do():
+                if not args.quiet:
+                    print(f"nothing changed since the last build of {shown} "
+                          f"({time.perf_counter() - started:.2f} s)")
+                return 0
+            from .build import build  # after the no-op check: it needs none of the rendering libraries
+
+            result = build(config, output, strict=args.strict, shown_output=args.output, jobs=jobs,
+                           incremental=not args.clean, progress=not args.quiet and sys.stderr.isatty(), probe=probe,
+                           shard=shard, merge=merge)
         _print_warnings(result.warnings)
     except SiteGenError as exc:
         for diagnostic in exc.diagnostics:

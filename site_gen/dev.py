@@ -189,12 +189,14 @@ class DevSite:
         An editor saving a file while a build runs is the normal case here, and the next build reports the
         file as it now is (its own errors, if any) rather than that it changed.
         """
+        # No build lock (site_gen.cache.build_lock): each generation is a new folder of this server's own, whose
+        # builds it runs one at a time.
         for _ in range(attempts - 1):
             try:
-                return build_module.build(config, target, seed=seed, progress=progress)
+                return build_module.build(config, target, seed=seed, progress=progress, lock=False)
             except ContentChanged:
                 pass
-        return build_module.build(config, target, seed=seed, progress=progress)
+        return build_module.build(config, target, seed=seed, progress=progress, lock=False)
 
     def _switch(self, target: Path, config: SiteConfig, content: Content | None, catalog: Catalog | None,
                 reload: bool) -> None:

@@ -156,6 +156,45 @@ def test_ctrl_c_half_way_leaves_the_site_and_says_so(tmp_path: Path) -> None:
     assert leftovers(site) == []
 
 
+def test_a_second_build_of_the_same_folder_waits_for_the_first(tmp_path: Path) -> None:
+    """One build of a folder at a time: a second one says it waits, and builds once the first is done."""
+    from site_gen.cache import build_lock
+    from site_gen.config import load_config
+
+    site = copy_site(tmp_path / "site")
+    config = load_config(site / "mkdocs.yml")
+    err = tmp_path / "err.txt"
+    with build_lock(config, site / "build"), err.open("w") as sink:  # as a build running in this process would
+        proc = subprocess.Popen([sys.executable, "-m", "site_gen", "build"], cwd=site, stdout=subprocess.PIPE,
+                                stderr=sink, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
+        deadline = time.monotonic() + 30
+        while "waiting" not in err.read_text() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert proc.poll() is None, "the second build did not wait"
+        assert err.read_text() == "waiting for another build of build to finish...\n"
+        assert not (site / "build").exists()
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "built 7 pages" in out
+    assert "waiting" not in run_cli("build", "-q", cwd=site).err  # free again once released
+
+
+@pytest.mark.slow
+def test_two_builds_at_once_both_succeed_one_after_the_other(tmp_path: Path) -> None:
+    """Before the lock, the second build took the first's staging folder for one a killed build had left, and
+    removed it: the first failed on a file it could no longer write."""
+    site, _, first = _build_half_way(tmp_path)
+    second = subprocess.run([sys.executable, "-m", "site_gen", "build"], cwd=site, capture_output=True, text=True,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH}, timeout=300)
+    _, first_err = first.communicate(timeout=300)
+    assert first.returncode == 0, first_err
+    assert second.returncode == 0, second.stderr
+    assert second.stderr.startswith("waiting for another build of build to finish...")
+    assert "nothing changed since the last build of build" in second.stdout  # the first's, found complete
+    assert leftovers(site) == []
+    assert (site / "build/model/gpt-5.html").is_file()
+
+
 def _edit_title(site: Path) -> None:
     path = site / "content/models/acme/unknowns.md"
     path.write_text(path.read_text().replace("\ntitle: ", "\ntitle: Renamed ", 1))
