@@ -32,6 +32,11 @@ from typing import Any, BinaryIO
 from .config import SiteConfig
 from .theme import DEFAULT_THEME
 
+try:
+    import fcntl
+except ImportError:  # Windows: builds of one folder are not serialised (build_lock)
+    fcntl = None  # type: ignore[assignment]
+
 VERSION = 6
 CODE_DIR = Path(__file__).resolve().parent
 
@@ -64,18 +69,12 @@ def build_lock(config: SiteConfig, output: Path, waiting: Callable[[], None] | N
             _HELD[key] -= 1
         return
     handle = None
-    try:
-        import fcntl
-    except ImportError:
-        fcntl = None  # type: ignore[assignment]
     if fcntl is not None:
-        try:
+        with contextlib.suppress(OSError):
             path.parent.mkdir(parents=True, exist_ok=True)
             handle = path.open("a")
-        except OSError:
-            handle = None
     try:
-        if handle is not None and fcntl is not None:
+        if handle is not None:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -352,11 +351,6 @@ def dump_sealed(path: Path, dump: Callable[[Any], object]) -> None:
     replace_file(path, write)
 
 
-def seal_line(payload: bytes) -> bytes:
-    """The first line of a sealed file whose rest is ``payload``."""
-    return _SEAL + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n"
-
-
 def open_sealed(path: Path) -> BinaryIO | None:
     """A file ``dump_sealed`` wrote, open at the start of its contents once all of them are checked, so that
     nothing in it is parsed (or unpickled) before; None when the file is missing or unreadable, was written
@@ -390,11 +384,13 @@ def read_sealed(path: Path) -> bytes | None:
 
 
 def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write a build-cache file whole or not at all (``write`` fills a temporary file, then a rename); a file
-    that cannot be written is a clear error (site_gen.errors.OutputError), not a traceback."""
-    tmp = path.with_name(path.name + ".tmp")
+    """Write a build-cache file whole or not at all (``write`` fills a temporary file of its own, then a rename:
+    two processes writing one file, such as the parse cache of two outputs' builds or a compiled template in two
+    workers, never write into the same temporary file); a file that cannot be written is a clear error
+    (site_gen.errors.OutputError), not a traceback."""
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")  # its own: two writers never share one
     try:
-        with tmp.open("wb") as handle:
+        with tmp.open("xb") as handle:
             write(handle)
         os.replace(tmp, path)
     except OSError as exc:
@@ -472,7 +468,7 @@ def load_shards(folders: list[Path]) -> dict[str, Any]:
                 raise OutputError(Diagnostic(str(path), message="damaged: its checksum does not match its contents",
                                              hint="copy the shard's folder again, or render the shard again"))
         if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("pages"), dict):
-            raise OutputError(Diagnostic(str(folder / SHARD_FILE), message="shard written by another site-gen version",
+            raise OutputError(Diagnostic(str(path), message="shard written by another site-gen version",
                                          hint="render the shards again with this version"))
         for name, record in data["pages"].items():
             if isinstance(record, dict):

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import tempfile
 import traceback
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from typing import Any
 import jinja2
 
 from . import cache, formats, jsonld, markdown
-from .errors import Diagnostic, RenderError
+from .errors import Diagnostic, OutputError, RenderError
 from .theme import DEFAULT_THEME
 
 
@@ -75,24 +73,13 @@ class _SealedBytecodeCache(jinja2.FileSystemBytecodeCache):
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         payload = cache.read_sealed(Path(self._get_cache_filename(bucket)))
         if payload is not None:
-            bucket.bytecode_from_string(bytes(payload))
+            bucket.bytecode_from_string(payload)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        """As Jinja does: a temporary file of its own (workers may write the same template at once), renamed over
-        the old one; a cache that cannot be written is only a cache, and the build goes on without it."""
-        name = self._get_cache_filename(bucket)
-        data = bucket.bytecode_to_string()
-        handle = None
-        try:
-            with tempfile.NamedTemporaryFile("wb", dir=os.path.dirname(name), prefix=os.path.basename(name),
-                                             suffix=".tmp", delete=False) as handle:
-                handle.write(cache.seal_line(data))
-                handle.write(data)
-            os.replace(handle.name, name)
-        except OSError:
-            if handle is not None:
-                with contextlib.suppress(OSError):
-                    os.remove(handle.name)
+        """Written whole or not at all, as every cache file is; one that cannot be written is only a cache, and the
+        build goes on without it."""
+        with contextlib.suppress(OutputError):
+            cache.write_sealed(Path(self._get_cache_filename(bucket)), bucket.bytecode_to_string())
 
 
 class _Environment(jinja2.Environment):

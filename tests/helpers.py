@@ -89,7 +89,7 @@ def read_cache(path: Path) -> bytes:
 
     payload = read_sealed(path)
     assert payload is not None, f"{path}: not a sealed cache file, or damaged"
-    return bytes(payload)
+    return payload
 
 
 def write_cache(path: Path, payload: bytes) -> None:
