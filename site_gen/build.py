@@ -22,7 +22,7 @@ from .catalog import Catalog, build_catalog
 from .collector import collector_paused
 from .config import SiteConfig
 from .content import Content, load_content
-from .errors import ContentError, Diagnostic, OutputError, SiteGenError
+from .errors import ContentError, Diagnostic, OutputError, SiteGenError, os_cause
 from .formats import stamp
 from .render import DEFAULT_THEME, Renderer
 from .schema import Provider
@@ -432,10 +432,9 @@ def cache_folder(config: SiteConfig) -> Path:
     try:
         folder.mkdir(exist_ok=True)
     except OSError as exc:
-        raise OutputError(Diagnostic(".site-gen-cache", message=f"cannot create the build cache folder: "
-                                     f"{exc.strerror or exc}",
-                                     hint="remove or rename what is in the way, or make the project folder "
-                                          "writable; the cache is safe to delete at any time")) from None
+        cause, hint = os_cause(exc, config.root)
+        raise OutputError(Diagnostic(".site-gen-cache", message=f"cannot create the build cache folder: {cause}",
+                                     hint=f"{hint}; the cache is safe to delete at any time")) from None
     return folder
 
 
@@ -511,6 +510,16 @@ def _page_record(done: pages.Done, files: dict[str, list[int]] | None) -> dict[s
     return record
 
 
+def _inside(filename: object, folder: Path) -> str:
+    """``filename`` as a path inside ``folder`` (the staging folder, as the output folder will hold it), or ""."""
+    if not isinstance(filename, str | bytes | os.PathLike):
+        return ""
+    try:
+        return Path(os.fsdecode(filename)).relative_to(folder).as_posix()
+    except ValueError:
+        return ""
+
+
 def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, result: BuildResult,
                       strict: bool, previous: dict[str, Any] | None, workers: int, sweep: bool,
                       progress: bool = False, clock: _Clock | None = None,
@@ -521,9 +530,12 @@ def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: Sta
     """
     try:
         rendered = render_site(config, catalog, site, out, previous, workers, progress, clock, shard, api_kept)
-    except OSError as exc:
-        raise OutputError(Diagnostic(str(exc.filename or out.staging), message=f"cannot write: {exc.strerror or exc}",
-                                     hint="check free disk space and permissions")) from None
+    except OSError as exc:  # the staging folder goes with the failed build: what was published stays
+        cause, hint = os_cause(exc, out.output.parent)
+        file = _inside(exc.filename, out.staging)
+        raise OutputError(Diagnostic(str(out.output), field="output_dir",
+                                     message=f"cannot write {file or 'the new site'}: {cause}",
+                                     hint=f"{hint}; nothing was published")) from None
     targets = links.Targets(config, out.files, rendered.ids)
     errors, warnings = links.check_bodies(catalog, targets, rendered.links) if not shard else ([], [])
     if sweep:

@@ -394,13 +394,14 @@ def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
             write(handle)
         os.replace(tmp, path)
     except OSError as exc:
-        from .errors import Diagnostic, OutputError
+        from .errors import Diagnostic, OutputError, os_cause
 
         if tmp.is_file():
             tmp.unlink()
-        raise OutputError(Diagnostic(str(path), message=f"cannot write the build cache: {exc.strerror or exc}",
-                                     hint="remove the .site-gen-cache folder (it is safe to delete at any time), "
-                                          "or make it writable")) from None
+        cause, hint = os_cause(exc, path.parent)
+        raise OutputError(Diagnostic(str(path), message=f"cannot write the build cache: {cause}",
+                                     hint=f"{hint}, or remove the .site-gen-cache folder (it is safe to delete at "
+                                          "any time)")) from None
 
 
 def untouched(manifest: dict[str, Any], output: Path) -> bool:

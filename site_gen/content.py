@@ -7,6 +7,7 @@ Symlinks that leave the content folder are never followed.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import multiprocessing
 import os
@@ -25,7 +26,7 @@ from tqdm import tqdm
 from . import frontmatter, overrides, yamlsafe
 from .collector import collector_paused
 from .diagnose import from_validation_error
-from .errors import ContentChanged, ContentError, Diagnostic
+from .errors import ContentChanged, ContentError, Diagnostic, read_hint
 from .parsecache import ParseCache
 from .prose import check_context
 from .schema import Model, Provider, StaticPage, check_slug, slugify
@@ -80,9 +81,10 @@ class Entry:
 def _read_body(file: str, shown: str, digest: str) -> str:
     try:
         raw = Path(file).read_bytes()
-    except OSError as exc:
-        raise ContentChanged(Diagnostic(shown, message=f"cannot read file: {exc.strerror}",
-                                        hint="it was removed or moved while the build was running")) from None
+    except OSError as exc:  # gone since it was loaded: changed, as an edit is; unreadable: a problem of its own
+        problem = Diagnostic(shown, message=f"cannot read file: {exc.strerror}", hint=read_hint(exc)
+                             or "it was removed or moved while the build was running")
+        raise (ContentChanged if exc.errno == errno.ENOENT else ContentError)(problem) from None
     if hashlib.blake2b(raw, digest_size=16).hexdigest() != digest:
         raise ContentChanged(Diagnostic(shown, message="the file changed while the build was running",
                                         hint="run the build again"))
@@ -195,7 +197,7 @@ def _load_or_problems(job: tuple[Kind, Path, Path, bool]) -> _Outcome:
     except _Invalid as invalid:
         return invalid.diagnostics
     except OSError as exc:
-        return [Diagnostic(_show(file, root), message=f"cannot read file: {exc.strerror}")]
+        return [Diagnostic(_show(file, root), message=f"cannot read file: {exc.strerror}", hint=read_hint(exc))]
     if not pickled:
         return entry
     return _Parsed(pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), st.st_size, st.st_mtime_ns)
@@ -287,7 +289,7 @@ def _load(kind: Kind, file: Path, root: Path) -> Entry:
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        raise _Invalid([Diagnostic(shown, message=f"cannot read file: {exc.strerror}")]) from None
+        raise _Invalid([Diagnostic(shown, message=f"cannot read file: {exc.strerror}", hint=read_hint(exc))]) from None
     try:  # a valid file, as most are, needs no positions: they are only read to report a problem
         return _entry(kind, file, shown, raw, positions=False)
     except (_Invalid, yamlsafe.Declined):

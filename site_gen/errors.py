@@ -17,7 +17,10 @@ Exception tree::
 from __future__ import annotations
 
 import dataclasses
+import errno
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, order=True)
@@ -96,6 +99,66 @@ class RenderError(SiteGenError):
 
 class OutputError(SiteGenError):
     """The output directory is unsafe or could not be written."""
+
+
+_CAUSES: dict[int, tuple[str, str]] = {
+    errno.ENOSPC: ("the file system is full", "free space on {disk}"),
+    errno.EDQUOT: ("your disk quota is used up", "free space within your quota on {disk}"),
+    errno.EACCES: ("permission denied", "make {where} writable for this user"),
+    errno.EPERM: ("the operation is not permitted", "make {where} writable for this user"),
+    errno.EROFS: ("the file system is read-only", "use a folder on a writable file system"),
+    errno.EMFILE: ("too many files are open", "raise the limit (ulimit -n) or build with fewer processes (-j)"),
+    errno.ENFILE: ("the system has too many files open", "close other programs or build with fewer processes (-j)"),
+    errno.ENAMETOOLONG: ("a path is too long for the file system",
+                         "use shorter routes in mkdocs.yml, or a folder with a shorter path"),
+    errno.EFBIG: ("a file is larger than this system allows", "raise the file size limit (ulimit -f)"),
+    errno.EIO: ("the disk reported an input/output error", "check the disk (dmesg), then run it again"),
+    errno.ENOENT: ("a folder it was writing into is gone", "another program removed it meanwhile; run it again"),
+    errno.ENOTDIR: ("a file is where a folder should be", "remove or rename the file in the way"),
+    errno.EEXIST: ("a file is in the way", "remove or rename what is in the way"),
+    errno.EISDIR: ("a folder is where a file should be", "remove or rename the folder in the way"),
+}
+
+
+def os_cause(exc: OSError, where: Path | str | None = None) -> tuple[str, str]:
+    """What a failed file operation means, in words (the system's own text after it, for searching), and the fix
+    to try first. ``where``: the folder written to, named by the hint (a full disk's hint shows the free space of
+    its file system)."""
+    found = _CAUSES.get(exc.errno or 0)
+    system = exc.strerror or str(exc)
+    if found is None:
+        return system, "check free disk space and permissions"
+    cause, hint = found
+    disk, place = "the disk", "the folder" if where is None else str(Path(where).absolute())
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT) and where is not None:
+        folder = Path(place)
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        try:
+            usage = shutil.disk_usage(folder)
+            disk = (f"the file system of {folder} ({_size(usage.total)} in all, {_size(usage.free)} free when "
+                    "it stopped)")
+        except OSError:
+            disk = f"the file system of {folder}"
+    return f"{cause} [{system}]", hint.format(disk=disk, where=place)
+
+
+def read_hint(exc: OSError) -> str:
+    """The fix to try first for a file that could not be read ("" when there is no better guess)."""
+    return {errno.EACCES: "make it readable for this user, with chmod a+r for one",
+            errno.EPERM: "make it readable for this user, with chmod a+r for one",
+            errno.ENOENT: "it was removed or moved while the build was running; run it again",
+            errno.EIO: "the disk reported an input/output error: check the disk (dmesg)",
+            errno.EMFILE: "too many files are open: raise the limit (ulimit -n) or build with fewer processes (-j)",
+            }.get(exc.errno or 0, "")
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if count < 1024 or unit == "GB":
+            return f"{count:,} {unit}" if unit == "bytes" else f"{count:,.1f} {unit}"
+        count /= 1024  # type: ignore[assignment]
+    return ""  # pragma: no cover - the loop always returns
 
 
 def describe(value: object) -> str:

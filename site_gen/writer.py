@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .errors import Diagnostic, OutputError
+from .errors import Diagnostic, OutputError, os_cause
 from .urls import fold
 
 MARKER = ".site-gen-output"
@@ -177,8 +177,9 @@ class StagedOutput:
 
 
 def _unwritable(output: Path, exc: OSError, what: str) -> OutputError:
-    return OutputError(Diagnostic(str(output), field="output_dir", message=f"{what}: {exc.strerror or exc}",
-                                  hint="choose a folder you can write to with -o DIR or output_dir in mkdocs.yml; "
+    cause, hint = os_cause(exc, output.parent)
+    return OutputError(Diagnostic(str(output), field="output_dir", message=f"{what}: {cause}",
+                                  hint=f"{hint}, or choose another folder with -o DIR or output_dir in mkdocs.yml; "
                                        "nothing was published"))
 
 

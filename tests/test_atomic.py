@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from site_gen import writer
+from site_gen.errors import os_cause
 from tests.helpers import EPOCH, ROOT, copy_site, run_cli, snapshot
 
 
@@ -63,9 +65,64 @@ def test_io_error_half_way_leaves_build_intact(built_site: tuple[Path, dict], mo
     monkeypatch.setattr(Path, "write_bytes", failing_write)
     result = run_cli("build", "--clean", cwd=site)
     assert result.code == 1
-    assert f"cannot write: {error.strerror}" in result.err
+    # The file named as the output folder will hold it (not the staging folder), the cause in words and the
+    # system's, and the fix for that cause.
+    cause, fix = {errno.EACCES: ("permission denied", f"make {site} writable for this user"),
+                  errno.ENOSPC: ("the file system is full", "free space on the file system of ")}[error.errno]
+    assert len(result.problems) == 1, result.err
+    problem = result.problems[0]
+    assert re.fullmatch(rf"build: output_dir: cannot write [\w./-]+: {cause} \[{error.strerror}\] \(.+\)", problem)
+    assert ".tmp-" not in problem and f"({fix}" in problem and problem.endswith("; nothing was published)")
     assert snapshot(site / "build") == before
     assert leftovers(site) == []
+
+
+@pytest.mark.parametrize(("code", "cause", "fix"), [
+    (errno.ENOSPC, "the file system is full", "free space on the file system of {tmp} ("),
+    (errno.EDQUOT, "your disk quota is used up", "free space within your quota on the file system of {tmp} ("),
+    (errno.EACCES, "permission denied", "make {folder} writable for this user"),
+    (errno.EROFS, "the file system is read-only", "use a folder on a writable file system"),
+    (errno.EMFILE, "too many files are open", "raise the limit (ulimit -n) or build with fewer processes (-j)"),
+    (errno.ENAMETOOLONG, "a path is too long for the file system", "use shorter routes in mkdocs.yml"),
+    (errno.ENOTDIR, "a file is where a folder should be", "remove or rename the file in the way"),
+    (errno.EXDEV, "", "check free disk space and permissions"),  # no better guess: the system's words alone
+])
+def test_a_failed_file_operation_is_said_in_words_with_the_fix_for_its_cause(tmp_path: Path, code: int, cause: str,
+                                                                              fix: str) -> None:
+    folder = tmp_path / "not-yet" / "site"  # a full disk's hint measures the nearest folder that exists
+    said, hint = os_cause(OSError(code, os.strerror(code)), folder)
+    assert said == (f"{cause} [{os.strerror(code)}]" if cause else os.strerror(code))
+    assert hint.startswith(fix.format(tmp=tmp_path, folder=folder))
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        assert re.search(r"\(\d[\d,.]* [KMG]?B in all, \d[\d,.]* (bytes|KB|MB|GB) free when it stopped\)$", hint)
+
+
+@pytest.mark.parametrize("refused_read", [1, 2])
+def test_a_content_file_that_cannot_be_read_is_named_with_the_fix(built_site: tuple[Path, dict],
+                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                  refused_read: int) -> None:
+    """Refused when its front matter is loaded (the first read), or when its body is read again for its page."""
+    site, before = built_site
+    target = site / "content/models/acme/unknowns.md"
+    _edit_title(site)  # changed, so read again rather than taken from the parse cache
+    real_read = Path.read_bytes
+    reads = {"n": 0}
+
+    def refused(self: Path) -> bytes:
+        if self.absolute() == target:
+            reads["n"] += 1
+            if reads["n"] == refused_read:
+                raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refused)
+    result = run_cli("build", cwd=site)
+    assert result.code == 1
+    assert result.problems == ["content/models/acme/unknowns.md: cannot read file: Permission denied (make it "
+                               "readable for this user, with chmod a+r for one)"]
+    assert reads["n"] == refused_read
+    monkeypatch.undo()
+    assert snapshot(site / "build") == before
 
 
 def test_refuses_a_foreign_non_empty_output_folder(tmp_path: Path) -> None:
@@ -274,8 +331,9 @@ def test_an_output_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -
     result = run_cli("build", "-o", "a-file/out", cwd=site)
     assert result.code == 1
     assert result.problems[0] == ("a-file/out: output_dir: cannot create the new site's folder beside it: "
-                                  "Not a directory (choose a folder you can write to with -o DIR or output_dir "
-                                  "in mkdocs.yml; nothing was published)")
+                                  "a file is where a folder should be [Not a directory] (remove or rename the "
+                                  "file in the way, or choose another folder with -o DIR or output_dir in "
+                                  "mkdocs.yml; nothing was published)")
     assert "Traceback" not in result.err
 
 
@@ -297,7 +355,7 @@ def test_a_publish_that_fails_leaves_the_published_site_in_place(built_site: tup
     result = run_cli("build", cwd=site)
     assert result.code == 1
     assert result.problems[0].startswith("build: output_dir: cannot put the new site in place: "
-                                         "Invalid cross-device link (")
+                                         "Invalid cross-device link (check free disk space and permissions, or ")
     assert snapshot(site / "build") == before
     assert leftovers(site) == []
 
@@ -308,9 +366,9 @@ def test_a_build_cache_folder_that_cannot_be_made_is_a_clear_error(built_site: t
     (site / ".site-gen-cache").write_text("in the way")
     result = run_cli("build", cwd=site)
     assert result.code == 1
-    assert result.problems[0] == (".site-gen-cache: cannot create the build cache folder: File exists (remove or "
-                                  "rename what is in the way, or make the project folder writable; the cache is "
-                                  "safe to delete at any time)")
+    assert result.problems[0] == (".site-gen-cache: cannot create the build cache folder: a file is in the way "
+                                  "[File exists] (remove or rename what is in the way; the cache is safe to delete "
+                                  "at any time)")
     assert snapshot(site / "build") == before
 
 
@@ -324,8 +382,9 @@ def test_a_build_cache_that_cannot_be_written_is_a_clear_error_or_warning(built_
     _edit_title(site)
     result = run_cli("build", cwd=site)
     assert result.code == 1 and "Traceback" not in result.err
-    assert result.problems[0].startswith(".site-gen-cache/content.pickle: cannot write the build cache: Is a "
-                                         "directory (remove the .site-gen-cache folder")
+    assert result.problems[0].startswith(".site-gen-cache/content.pickle: cannot write the build cache: a folder "
+                                         "is where a file should be [Is a directory] (remove or rename the folder "
+                                         "in the way, or remove the .site-gen-cache folder")
     assert snapshot(site / "build") == before
     (cache_dir / "content.pickle").rmdir()
     manifest = next(cache_dir.glob("*.json"))
@@ -333,7 +392,8 @@ def test_a_build_cache_that_cannot_be_written_is_a_clear_error_or_warning(built_
     manifest.mkdir()
     result = run_cli("build", cwd=site)
     assert result.code == 0, result.err
-    assert "cannot write the build cache: Is a directory" in result.err and "the site was published" in result.err
+    assert "cannot write the build cache: a folder is where a file should be [Is a directory]" in result.err
+    assert "the site was published" in result.err
     assert "Renamed" in (site / "build/model/unknowns.html").read_text()
     assert not list(cache_dir.glob("*.tmp"))
     manifest.rmdir()
