@@ -168,6 +168,11 @@ def main() -> int:
                         help="folder for the corpora and outputs (default: the system temp folder); a RAM disk "
                              "such as /dev/shm keeps disk noise out of the figures, if it has room")
     args = parser.parse_args()
+    if args.work is not None:  # made if missing, as the output folder of a build is
+        try:
+            args.work.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            parser.error(f"--work {args.work}: cannot make the folder: {exc.strerror or exc}")
     record = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
               "python": platform.python_version(), "work": str(args.work or tempfile.gettempdir()),
               "commit": source_commit(), "sizes": {}}
