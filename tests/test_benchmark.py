@@ -79,3 +79,60 @@ def test_the_serve_loop_measure_builds_from_the_last_generation(tmp_path: Path, 
     assert {p: p.read_bytes() for p in (project / "content").rglob("*.md")} == before
     assert not list((project / ".site-gen-cache").glob("serve-*"))  # the served generations, and their manifests
     assert not list((project / ".site-gen-cache").glob("*serve-*__gen-*"))
+
+
+@pytest.mark.benchmark
+def test_the_profile_samples_every_process_and_splits_the_time_by_phase(tmp_path: Path) -> None:
+    """benchmarks/profile.py under py-spy (the bench extra: missing, it fails, not skips): a cold build's samples
+    come from the building process and its worker, and fall in the pipeline's phases; an edit build's too, with
+    the edited file put back."""
+    from benchmarks.corpus import write_site_gen
+
+    write_site_gen(tmp_path / "sg", 200)
+    script = str(ROOT / "benchmarks/profile.py")
+    cold = subprocess.run([sys.executable, script, str(tmp_path / "sg"), "--rate", "250", "--raw",
+                           str(tmp_path / "cold.txt")], capture_output=True, text=True, timeout=600)
+    assert cold.returncode == 0, cold.stderr[-2000:]
+    print(cold.stdout)
+    assert cold.stdout.startswith("cold build, 200 models: ")
+    assert "the building process" in cold.stdout and "worker processes" in cold.stdout
+    for phase in ("pages (rendered, or their files linked)", "load content", "imports"):
+        assert re.search(rf"^ +\d+\.\d\d s +\d+\.\d%  {re.escape(phase)}", cold.stdout, re.MULTILINE), phase
+    assert re.search(r"^ +\d+\.\d\d s +\d+\.\d%  markdown-it-py$", cold.stdout, re.MULTILINE)
+    assert re.search(r"^ +\d+\.\d\d s +\d+\.\d%  Jinja2 \(the compiled templates\)$", cold.stdout, re.MULTILINE)
+
+    models = sorted((tmp_path / "sg/content/models").rglob("*.md"))
+    before = {p: p.read_bytes() for p in models}
+    edit = subprocess.run([sys.executable, script, str(tmp_path / "sg"), "--edit", "--rate", "250"],
+                          capture_output=True, text=True, timeout=600)
+    assert edit.returncode == 0, edit.stderr[-2000:]
+    print(edit.stdout)
+    assert edit.stdout.startswith("one model edited, 200 models: ")
+    assert "load content" in edit.stdout
+    assert {p: p.read_bytes() for p in models} == before
+
+
+def test_the_profile_sums_py_spy_samples_by_phase_library_and_function() -> None:
+    """The parser on py-spy's raw format: the innermost phase wins, forked workers are told apart from the
+    building process, and a sample's own time goes to its innermost frame's library."""
+    from benchmarks.profile import parse
+
+    raw = "\n".join([
+        'process 10:"python -m site_gen build";main (site_gen/cli.py:108);_build (site_gen/build.py:361);'
+        'load_content (site_gen/content.py:108);load_data (site_gen/yamlsafe.py:329) 30',
+        'process 10:"python -m site_gen build";_build (site_gen/build.py:399);render_pages (site_gen/pages.py:260);'
+        'share (site_gen/workers.py:36);catalogue_files (site_gen/build.py:122);'
+        '_write_sitewide (site_gen/build.py:227);render (jinja2/environment.py:1275);root (home.html:4) 20',
+        'process 10:"python -m site_gen build";process 11:"python -m site_gen build";'
+        'render_pages (site_gen/pages.py:260);share (site_gen/workers.py:36);_render_one (site_gen/pages.py:125);'
+        'MarkdownIt.render (markdown_it/main.py:270) 50',
+        'a line that is not a sample',
+    ])
+    profile = parse(raw, rate=100)
+    assert profile.total == 100 and profile.seconds(profile.total) == 1.0
+    assert profile.processes == {"the building process": 50, "worker processes": 50}
+    assert profile.phases == {"load content (parse and validate, or the parse cache)": 30,
+                              "site-wide files of the catalogue": 20, "pages (rendered, or their files linked)": 50}
+    assert profile.libraries == {"site_gen: yamlsafe.py": 30, "Jinja2 (the compiled templates)": 20,
+                                 "markdown-it-py": 50}
+    assert profile.functions["MarkdownIt.render (markdown_it/main.py)"] == 50
