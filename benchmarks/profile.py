@@ -8,11 +8,14 @@ for the bundled catalogue. The script runs `site-gen build` under `py-spy record
 - with `--edit`, the build after one model's input price changed, as benchmarks/run.py measures it (the
   project is built first, unprofiled, and the model file is put back at the end).
 
-It prints the CPU seconds sampled (py-spy counts a process only while it runs, not while it waits), split
-three ways: by phase of the pipeline (site_gen/build.py), by library, and by function (own time, the
-functions called from it not counted). cProfile, run in the building process, sees neither the worker
-processes that render half the pages nor the cost of a function without the profiler's own; py-spy
-samples them all from outside, at a rate that costs the build a few percent.
+It prints the seconds sampled, split three ways: by phase of the pipeline (site_gen/build.py), by library,
+and by function (own time: the Python functions called from it not counted, the C functions it calls, such as
+pickle.loads or zlib, counted in it). py-spy counts a process while it runs or is ready to run, not while it
+waits for a file, a pipe or a lock; where there are more processes than cores (loading: the building process
+and one parsing worker per core), the time ready but not running is counted too, so the sum can exceed the
+CPU time. cProfile, run in the building process, sees neither the worker processes that render half the
+pages nor a function's cost without the profiler's own; py-spy samples them all from outside, at a rate
+that costs the build a few percent.
 
 py-spy is in the `bench` extra (`pip install -e ".[bench]"`).
 """
@@ -180,7 +183,7 @@ def profile_build(project: Path, edit: bool, rate: int, raw: Path) -> Profile:
 
 def report(profile: Profile, what: str, top: int = 15) -> str:
     total = profile.total or 1
-    lines = [f"{what}: {profile.seconds(profile.total):.2f} s of CPU sampled at {profile.rate}/s "
+    lines = [f"{what}: {profile.seconds(profile.total):.2f} s sampled running at {profile.rate}/s "
              f"({', '.join(f'{name} {profile.seconds(n):.2f} s' for name, n in profile.processes.most_common())})"]
     for title, counter, limit in (("by phase (each sample in the innermost phase on its stack)", profile.phases, 0),
                                   ("by library (own time of the innermost frame)", profile.libraries, top),
