@@ -246,7 +246,7 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, keyed: _Ke
         if not models:
             continue
         path = sitewide.provider_list_path(entry.slug)
-        shown = [entry.digest] + [m.digest for m in models]  # the list shows these files' data, and the data date
+        shown = [entry.listed] + [m.listed for m in models]  # the list shows these files' facts, and the data date
         if not keyed.reuse(path, pages.hash_of(base, "llms-list", date, shown)):
             keyed.write_llms(path, sitewide.provider_llms(config, catalog, entry))
     for path, text in sitewide.sitemap_files(config, catalog):

@@ -56,6 +56,15 @@ class Entry:
     """Absolute path of the file, to find source positions again when a later check reports a problem."""
     warnings: tuple[Diagnostic, ...] = ()
     """Warnings about this file alone (prose contradicting its numbers), found as it was loaded."""
+    front_digest: str = ""
+    """Hash of the file's bytes before its body (the front matter and its fences)."""
+
+    @property
+    def listed(self) -> str:
+        """The build cache's key for the pages that show this file's facts but not its prose: the listings,
+        the pages that list it as a similar model or name its provider, and the llms lists. Only the page of
+        the file itself shows the body, so an edit of the prose alone leaves those pages as they were."""
+        return self.front_digest or self.digest
 
     @property
     def body(self) -> str:
@@ -320,9 +329,21 @@ def _entry(kind: Kind, file: Path, shown: str, raw: bytes, positions: bool) -> E
     warnings = check_context(shown, source.body, source.body_line, data.limits.context_window) \
         if isinstance(data, Model) else []
     entry = Entry(kind, shown, data, None, source.body_line, slug,
-                  hashlib.blake2b(raw, digest_size=16).hexdigest(), os.path.join(os.getcwd(), file), tuple(warnings))
+                  hashlib.blake2b(raw, digest_size=16).hexdigest(), os.path.join(os.getcwd(), file), tuple(warnings),
+                  hashlib.blake2b(_front_bytes(raw, source.body_line), digest_size=16).hexdigest())
     _check_location(entry, file, document)
     return entry
+
+
+def _front_bytes(raw: bytes, body_line: int) -> bytes:
+    """The file's bytes before line ``body_line`` (1-based), where its body starts."""
+    end = 0
+    for _ in range(body_line - 1):
+        found = raw.find(b"\n", end)
+        if found < 0:
+            return raw
+        end = found + 1
+    return raw[:end]
 
 
 def _check_location(entry: Entry, file: Path, document: Document) -> None:

@@ -84,15 +84,17 @@ def hash_of(*parts: Iterable[str] | str) -> str:
 def jobs(catalog: Catalog, base_key: str) -> list[Job]:
     """One job per page, keyed by everything it shows."""
     out = []
+    # A page's own file counts whole (its body is on it); another file it shows counts by its front matter
+    # alone (Entry.listed): no page shows another file's prose.
     for entry in catalog.providers.values():
-        own = [m.digest for m in catalog.models_of(entry.data.id)]
-        served = [m.digest for m, _ in catalog.served_by(entry.data.id)]
+        own = [m.listed for m in catalog.models_of(entry.data.id)]
+        served = [m.listed for m, _ in catalog.served_by(entry.data.id)]
         out.append(Job("provider", entry.path, hash_of(base_key, "provider", entry.digest, own, served)))
     # Read once, in catalogue order: each model's key names other models' files, and looking them up through
     # their entries, scattered over the heap, cost more than the hashing.
-    digest = {e.path: e.digest for e in catalog.models}
+    digest = {e.path: e.listed for e in catalog.models}
     provider = {e.path: e.data.provider for e in catalog.models}  # type: ignore[union-attr]
-    provider_digest = {p: e.digest for p, e in catalog.providers.items()}
+    provider_digest = {p: e.listed for p, e in catalog.providers.items()}
     similar_of = catalog.similar
     for entry in catalog.models:
         similar = similar_of.get(entry.path, ())
@@ -108,13 +110,13 @@ def jobs(catalog: Catalog, base_key: str) -> list[Job]:
         out.append(Job("page", entry.path, hash_of(base_key, "page", entry.digest)))
     # The index lists every model and provider, and shows the catalogue's data date: the newest of every file,
     # static pages included.
-    everything = [e.digest for e in [*catalog.models, *catalog.providers.values(), *catalog.pages]]
+    everything = [e.listed for e in [*catalog.models, *catalog.providers.values(), *catalog.pages]]
     out.append(Job("index", "index", hash_of(base_key, "index", everything)))
     return out
 
 
 def content_key(base_key: str, catalog: Catalog) -> str:
-    """Key of the site-wide outputs: every content file counts."""
+    """Key of the site-wide outputs: every content file counts, whole (the llms-full files hold the bodies)."""
     return hash_of(base_key, "site", [e.digest for e in catalog.by_path.values()])
 
 

@@ -59,6 +59,28 @@ def test_unchanged_pages_are_not_rewritten(tmp_path: Path) -> None:
     assert "nothing changed" in run_cli("build", cwd=site).out
 
 
+def test_an_edit_of_the_prose_alone_renders_only_its_own_page(tmp_path: Path) -> None:
+    """Listings, similar models and llms lists show other files' front matter, never their bodies: a page is
+    keyed by its own file whole and by the others' front matter (Entry.listed). A front matter edit still
+    renders them all; either way the tree is a clean build's."""
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    text = gemini.read_text()
+    front, body = text.split("\n---\n", 1)
+    gemini.write_text(front + "\n---\n" + body + "\nA sentence more, in the prose.\n")
+    result = run_cli("build", cwd=site)
+    assert result.code == 0, result.err
+    assert "pages rendered: 1, reused unchanged: 6" in result.out
+    assert "A sentence more" in (site / "build/model/gemini-2.5-pro.html").read_text()
+    assert "A sentence more" in (site / "build/llms/providers/google-full.txt").read_text()
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
+    gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
+    result = run_cli("build", cwd=site)
+    assert "pages rendered: 4, reused unchanged: 3" in result.out  # gemini, google, acme (serves it), index
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
 def test_damaged_cache_or_output_is_not_trusted(tmp_path: Path) -> None:
     site = copy_site(tmp_path / "site")
     assert run_cli("build", cwd=site).code == 0
@@ -645,6 +667,9 @@ def test_edits_of_every_kind_on_a_larger_catalogue_match_clean_builds(tmp_path: 
         lambda: edit(models / "provider07/m000007.md", "context_window: ", "context_window: 2"),
         lambda: edit(models / "provider08/m000008.md", "release_date: 2025-", "release_date: 2024-"),
         lambda: edit(site / "content/providers/provider09.md", "Provider 09", "Provider Nine"),
+        # Prose alone: only the file's own page shows it (and its provider's llms-full file, its mirror).
+        lambda: edit(models / "provider11/m000011.md", "## When to use it", "## When it fits"),
+        lambda: edit(site / "content/providers/provider12.md", "A provider.", "A provider, described."),
         lambda: (models / "provider10/m000010.md").unlink(),
         lambda: edit(site / "content/pages/about.md", "2026-01-01", "2026-12-31"),
         lambda: (site / "content/pages/about.md").unlink(),
