@@ -243,7 +243,11 @@ class DevSite:
         if set(catalog.urls) != set(self.catalog.urls):
             return False  # a page appeared or vanished: routes, listings and llms files all change
         shown = {p.resolve().relative_to(self.config.root.resolve()).as_posix() for p in changed}
-        entries = self._affected(catalog, shown)
+        # A file whose front matter is as it was changed its prose alone, which no other page shows.
+        before = self.catalog.by_path
+        prose_only = {path for path in shown if path in before and path in catalog.by_path
+                      and before[path].listed == catalog.by_path[path].listed}
+        entries = self._affected(catalog, shown, prose_only)
         renderer = Renderer(self.config.templates_dir, self.config.root)
         site = build_module.site_of(self.config, catalog, stamp(build_module.build_time()))
         try:
@@ -274,11 +278,14 @@ class DevSite:
         return {path for path in gone if str(path) not in known}
 
     @staticmethod
-    def _affected(catalog: Catalog, shown: set[str]) -> list[Entry]:
+    def _affected(catalog: Catalog, shown: set[str], prose_only: set[str] | frozenset[str] = frozenset()
+                  ) -> list[Entry]:
+        """The pages to render again for the changed files ``shown``: each file's own, and for a model whose
+        front matter changed (not in ``prose_only``) its provider's and those of the providers serving it."""
         entries = [e for e in [*catalog.models, *catalog.providers.values()] if e.path in shown]
         extra: list[Entry] = []
         for entry in entries:
-            if entry.kind == "model":
+            if entry.kind == "model" and entry.path not in prose_only:
                 extra.append(catalog.provider_of(entry))
                 extra += [catalog.providers[row.provider] for row in entry.data.availability  # type: ignore[union-attr]
                           if row.provider in catalog.providers]

@@ -272,6 +272,33 @@ def test_each_served_generation_takes_the_unchanged_pages_of_the_last(tmp_path: 
     assert _served_manifests(site) == [manifest.name, manifest.with_suffix(".pages").name]
 
 
+def test_a_prose_edit_updates_its_own_page_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture) -> None:
+    """The listings show a model's front matter, not its prose: a save that changed the body alone re-renders the
+    model's page (not its providers' listings), and the background build renders that page alone too. Both
+    leave a clean build's bytes."""
+    from site_gen.dev import DevSite
+    from tests.test_incremental import clean_twin
+
+    site = copy_site(tmp_path / "site")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    builds = _recorded_builds(monkeypatch)
+    dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
+    assert dev.full_build() is True
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    gemini.write_text(gemini.read_text() + "\nOne more sentence of prose.\n")
+    served = snapshot(dev.root)
+    capsys.readouterr()
+    assert dev.quick_update({gemini}) is True and dev.problems == []
+    assert " 1 page updated in " in capsys.readouterr().out
+    quick = {name for name, data in snapshot(dev.root).items() if served.get(name) != data}
+    assert quick == {"model/gemini-2.5-pro.html", "llms/models/gemini-2.5-pro.md"}
+    assert dev.full_build(reload=False, background=True) is True
+    assert (builds[-1].rendered, builds[-1].skipped) == (1, 6)
+    assert "One more sentence of prose." in (dev.root / "model/gemini-2.5-pro.html").read_text()
+    assert snapshot(dev.root) == clean_twin(site, tmp_path)
+
+
 @pytest.mark.parametrize("links", [True, False], ids=["same file system", "another file system"])
 def test_serving_a_built_project_starts_from_its_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        links: bool) -> None:
