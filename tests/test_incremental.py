@@ -395,7 +395,12 @@ def test_entries_from_the_parse_cache_share_their_field_sets_and_stay_equal(tmp_
         assert all(key is name for key, name in zip(loaded.__dict__, type(loaded).model_fields, strict=True))
     others = [e.data for e in fresh.providers + fresh.pages]
     assert [pickle.loads(pickle.dumps(o)) for o in others] == others
-    assert len(pickle.dumps(again)) < len(pickle.dumps(again.model_dump()))  # smaller than the plain data
+    # Smaller than pydantic's own pickled state (the __dict__ with every key, and a set of given fields). Not
+    # compared with model_dump()'s plain dict: the margin there (73 bytes of 1,838 for this model) depends on
+    # which strings earlier loads in the same process made one object, and another test's load undid it.
+    from pydantic import BaseModel
+
+    assert len(pickle.dumps(again)) < len(pickle.dumps(BaseModel.__getstate__(again))) * 0.9
 
 
 def test_loaded_entries_keep_their_values_in_the_classes_shared_layout(tmp_path: Path) -> None:
