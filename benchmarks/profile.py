@@ -53,7 +53,6 @@ PHASES: list[tuple[str, tuple[str, ...]]] = [
     ("manifest and caches", ("_save_manifest (site_gen/build.py", "Summaries.save (site_gen/api.py",
                              "save (site_gen/similar.py")),
 ]
-_RENDER_AND_CHECK = "_render_and_check (site_gen/build.py"
 
 # Libraries, by the top folder (or module) of the file a sample's innermost frame is in.
 LIBRARIES: dict[str, str] = {
@@ -122,8 +121,6 @@ def _phase(frames: list[str]) -> str:
         for name, starts in PHASES:
             if frame.startswith(starts):
                 return name
-    if any(frame.startswith(_RENDER_AND_CHECK) for frame in frames):
-        return "link checks and page weight"
     return "start-up, arguments, config, the rest"
 
 
@@ -131,9 +128,7 @@ def _library(file: str) -> str:
     if file.endswith(TEMPLATE_SUFFIXES):
         return "Jinja2 (the compiled templates)"
     parts = file.replace("\\", "/").split("/")
-    if parts[0] == "site_gen":
-        return f"site_gen: {parts[-1]}"
-    if "site_gen" in parts:  # a path py-spy did not shorten
+    if "site_gen" in parts:  # "site_gen/pages.py", or a longer path py-spy did not shorten
         return f"site_gen: {parts[-1]}"
     for part in parts:
         if part in LIBRARIES:

@@ -143,14 +143,19 @@ def os_cause(exc: OSError, where: Path | str | None = None) -> tuple[str, str]:
     return f"{cause} [{system}]", hint.format(disk=disk, where=place)
 
 
+_READ_FIXES = {errno.EACCES: "make it readable for this user, with chmod a+r for one",
+               errno.EPERM: "make it readable for this user, with chmod a+r for one",
+               errno.ENOENT: "it was removed or moved while the build was running; run it again"}
+_READ_AS_WRITE = (errno.EIO, errno.EMFILE, errno.ENFILE)
+"""Causes a read shares with a write: said as _CAUSES says them."""
+
+
 def read_hint(exc: OSError) -> str:
     """The fix to try first for a file that could not be read ("" when there is no better guess)."""
-    return {errno.EACCES: "make it readable for this user, with chmod a+r for one",
-            errno.EPERM: "make it readable for this user, with chmod a+r for one",
-            errno.ENOENT: "it was removed or moved while the build was running; run it again",
-            errno.EIO: "the disk reported an input/output error: check the disk (dmesg)",
-            errno.EMFILE: "too many files are open: raise the limit (ulimit -n) or build with fewer processes (-j)",
-            }.get(exc.errno or 0, "")
+    code = exc.errno or 0
+    if code in _READ_AS_WRITE:
+        return "{}: {}".format(*_CAUSES[code])
+    return _READ_FIXES.get(code, "")
 
 
 def _size(count: int) -> str:

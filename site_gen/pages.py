@@ -92,9 +92,9 @@ def jobs(catalog: Catalog, base_key: str) -> list[Job]:
         out.append(Job("provider", entry.path, hash_of(base_key, "provider", entry.digest, own, served)))
     # Read once, in catalogue order: each model's key names other models' files, and looking them up through
     # their entries, scattered over the heap, cost more than the hashing.
-    digest = {e.path: e.listed for e in catalog.models}
+    listed = {e.path: e.listed for e in catalog.models}
     provider = {e.path: e.data.provider for e in catalog.models}  # type: ignore[union-attr]
-    provider_digest = {p: e.listed for p, e in catalog.providers.items()}
+    provider_listed = {p: e.listed for p, e in catalog.providers.items()}
     similar_of = catalog.similar
     for entry in catalog.models:
         similar = similar_of.get(entry.path, ())
@@ -103,8 +103,8 @@ def jobs(catalog: Catalog, base_key: str) -> list[Job]:
         shown = {row.provider for row in entry.data.availability}  # type: ignore[union-attr]
         shown.add(provider[entry.path])
         shown.update(provider[path] for path in similar)
-        deps = [provider_digest[p] for p in sorted(shown) if p in provider_digest]
-        deps += [digest[path] for path in similar]
+        deps = [provider_listed[p] for p in sorted(shown) if p in provider_listed]
+        deps += [listed[path] for path in similar]
         out.append(Job("model", entry.path, hash_of(base_key, "model", entry.digest, deps)))
     for entry in catalog.pages:
         out.append(Job("page", entry.path, hash_of(base_key, "page", entry.digest)))
