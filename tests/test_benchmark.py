@@ -22,6 +22,7 @@ def test_benchmark_runs_and_prints_ratios(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     print(proc.stdout)
     for line in ("cold build / Hugo", "peak RSS / Hugo", "no-op rebuild / Hugo", "one-edit rebuild / Hugo",
+                 "prose-edit rebuild/Hugo",
                  # the test command installs the 'fast' extra, so the rows that use it are there
                  "cold, markdown-it-pyrs", "plain loop / Hugo", "plain loop, pyrs / Hugo", "start-up / Hugo"):
         assert line in proc.stdout
@@ -29,7 +30,7 @@ def test_benchmark_runs_and_prints_ratios(tmp_path: Path) -> None:
     if (ROOT / ".git").exists():  # each record names the code it measured
         assert re.fullmatch(r"[0-9a-f]{7}(\+changes)?", whole["commit"])
     record = whole["sizes"]["300"]
-    assert {"site_gen", "site_gen_noop", "site_gen_edit", "site_gen_fast", "hugo", "mkdocs",
+    assert {"site_gen", "site_gen_noop", "site_gen_edit", "site_gen_prose", "site_gen_fast", "hugo", "mkdocs",
             "floor_start", "floor_loop", "floor_loop_fast", "paired_ratios"} <= set(record)
     assert record["paired_ratios"]["cold_vs_hugo"] > 0
     assert record["ratios"]["floor_loop_vs_hugo"] > 0 and record["ratios"]["floor_start_vs_hugo"] > 0
