@@ -495,7 +495,9 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
     cache.save(config, output, {"signature": signature, "shard": list(shard) if shard else None,
                                 "pages": page_records, "files": files,
                                 "sitewide_key": rendered.sitewide_key, "sitewide": rendered.sitewide_files,
-                                "llms_report": rendered.llms_report, "warnings": len(result.warnings),
+                                "llms_report": rendered.llms_report,
+                                # shown again by a build that finds nothing changed, as this build showed them
+                                "warnings": [warning.format() for warning in result.warnings],
                                 "sitewide_keys": rendered.sitewide_keys, "llms_pieces": rendered.llms_pieces})
 
 

@@ -431,10 +431,16 @@ class Probe:
     """The shard this build renders (--shard I/N), None for a whole build."""
 
     def nothing_to_do(self) -> bool:
-        """Same inputs as last time, the same slice of the pages, and the output untouched."""
+        """Same inputs as last time, the same slice of the pages, and the output untouched (and the previous
+        build's warnings kept, to be shown again: a build with nothing to do reports what a full one would)."""
         return bool(self.manifest) and bool(self.signature) and self.manifest.get("signature") == self.signature \
             and self.manifest.get("shard") == (list(self.shard) if self.shard else None) \
-            and untouched(self.manifest, self.output)  # type: ignore[arg-type]
+            and self.warnings() is not None and untouched(self.manifest, self.output)  # type: ignore[arg-type]
+
+    def warnings(self) -> list[str] | None:
+        """The warnings the previous build showed, as it showed them; None when the manifest has none kept."""
+        kept = self.manifest.get("warnings") if self.manifest else None
+        return kept if isinstance(kept, list) and all(isinstance(line, str) for line in kept) else None
 
 
 def probe(config: SiteConfig, output: Path, shard: tuple[int, int] | None = None) -> Probe:

@@ -176,8 +176,13 @@ def _main(argv: list[str] | None = None) -> int:
                 recover(target)
             probe = None if args.clean or merge else cache.probe(config, target, shard)
             if probe and not args.strict and probe.nothing_to_do():
+                kept = probe.warnings() or []
+                for line in kept:  # still true of the sources: shown as the build that found them showed them
+                    print(line, file=sys.stderr)
                 if not args.quiet:
-                    print(f"nothing changed since the last build of {shown} "
+                    again = "" if not kept else "; the warning above still holds" if len(kept) == 1 \
+                        else f"; the {len(kept)} warnings above still hold"
+                    print(f"nothing changed since the last build of {shown}{again} "
                           f"({time.perf_counter() - started:.2f} s)")
                 return 0
             from .build import build  # after the no-op check: it needs none of the rendering libraries

@@ -975,8 +975,9 @@ def test_random_edit_sequences_match_clean_builds(tmp_path: Path) -> None:
     """Differential test: random series of valid edits of every kind (several per build, as a data sync makes
     them), and now and then an invalid one; each incremental build compared with a clean build of the same
     sources: the same outcome, the same warnings and errors, the same bytes, and on an error the published
-    site untouched. For one seed, two shards are also run again after each build and merged: the merge is
-    the clean build too, with every page taken from a shard."""
+    site untouched. A build run again at once, with nothing to do, reports the same. For one seed, two shards
+    are also run again after each build and merged: the merge is the clean build too, with every page taken
+    from a shard."""
     import random
 
     from benchmarks.corpus import write_site_gen
@@ -1005,6 +1006,9 @@ def test_random_edit_sequences_match_clean_builds(tmp_path: Path) -> None:
             code, err, tree = clean(site)
             assert (result.code, result.err) == (code, err), (seed, step, done)
             assert snapshot(site / "build") == (tree if code == 0 else published), (seed, step, done)
+            again = run_cli("build", "-j", "2", cwd=site)  # nothing to do, or the same failure: the same report
+            assert (again.code, again.err) == (code, err), (seed, step, done)
+            assert code or "nothing changed" in again.out or "pages rendered: 0," in again.out, (step, again.out)
             outcomes.add("failed" if code else "warned" if "warning: " in err else "clean")
             if seed == 1 and code == 0:  # incremental shards too: two of them, run again each time, then merged
                 for index in (0, 1):
@@ -1151,3 +1155,37 @@ def test_a_page_that_cannot_be_linked_whole_leaves_the_published_files_alone(tmp
     assert result.pages == 7  # the count the summary prints: the pages rendered and reused
     assert published.stat().st_ino != keep.stat().st_ino  # a new file, not the published one written again
     assert keep.read_bytes() == before == published.read_bytes()
+
+
+def test_a_build_with_nothing_to_do_shows_the_warnings_that_still_hold(tmp_path: Path) -> None:
+    """A warning is a fact about the sources: while they are unchanged, every build shows it, as a clean build
+    would (cargo replays cached warnings the same way). It is not lost because the pages were already built."""
+    site = copy_site(tmp_path / "site")
+    model = site / "content/models/google/gemini-2.5-pro.md"
+    model.write_text(model.read_text() + "\nSee [its pricing](/model/gemini-2.5-pro#no-such-section).\n")
+    written_earlier(model)
+    first = run_cli("build", cwd=site)
+    assert first.code == 0 and "warning: link to a missing anchor" in first.err, first.err
+    clean = run_cli("build", "--clean", "-o", "elsewhere", cwd=site)
+    assert clean.err == first.err
+
+    again = run_cli("build", cwd=site)
+    assert again.code == 0 and "nothing changed" in again.out
+    assert again.err == first.err  # the same lines, in the same order
+    assert first.err.count("warning: ") == 1 and "; the warning above still holds" in again.out
+    quiet = run_cli("build", "-q", cwd=site)  # as a full build, quiet shows warnings and nothing else
+    assert (quiet.out, quiet.err) == ("", first.err)
+
+    # A manifest from before warnings were kept (it held their number) is not trusted for a no-op build.
+    manifest = next((site / ".site-gen-cache").glob("*__build.json"))  # not the one of elsewhere/
+    data = json.loads(read_cache(manifest))
+    data["warnings"] = len(data["warnings"])
+    write_cache(manifest, json.dumps(data).encode())
+    older = run_cli("build", cwd=site)
+    assert "nothing changed" not in older.out and "pages rendered: 0," in older.out
+    assert older.err == first.err
+
+    model.write_text(model.read_text().replace("#no-such-section", "#pricing"))  # fixed: gone from the next builds
+    written_earlier(model)
+    assert run_cli("build", cwd=site).err == ""
+    assert run_cli("build", cwd=site).err == ""
