@@ -365,8 +365,8 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     table = catalog.compute_similar(before)  # computed once here, before workers fork, as is
     catalog.served_by("")  # the index of the models each provider serves
     clock.lap("catalogue checks", "computing the pages' keys")
-    if strict and catalog.warnings:
-        raise ContentError(catalog.warnings)
+    # With ``strict`` the catalogue's warnings fail the build once the pages are checked too, so that one run
+    # reports every problem: the links' errors and warnings are only known then.
     site = site_of(config, catalog, stamp_text)
     count = len(catalog.models) + len(catalog.providers) + len(catalog.pages) + 1  # and the home page
     result = BuildResult(pages=count, warnings=catalog.warnings, generated_at=stamp_text, content=content,
@@ -543,8 +543,8 @@ def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: Sta
     if sweep:
         errors += links.check_outputs(targets, out.read)
     result.warnings = sorted(result.warnings + warnings)
-    if errors or (strict and warnings):
-        raise ContentError(errors + (warnings if strict else []))
+    if errors or (strict and result.warnings):
+        raise ContentError(sorted(errors + (result.warnings if strict else [])))
     result.llms_files = rendered.llms_report
     result.files, result.bytes_written = out.files, out.bytes_written
     result.rendered = sum(1 for d in rendered.pages if d.rendered)

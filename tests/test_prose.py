@@ -30,3 +30,27 @@ def test_contradiction_warns_and_fails_under_strict(tmp_path: Path) -> None:
     lenient = run_cli("build", cwd=site)
     assert lenient.code == 0
     assert expected in lenient.err.splitlines()
+
+
+def test_strict_reports_every_problem_in_one_run(tmp_path: Path) -> None:
+    """A strict build that fails names every warning and error at once, not the content checks' alone and the
+    links' on the next run."""
+    site = copy_site(tmp_path / "s")
+    assert run_cli("build", cwd=site).code == 0
+    before = snapshot(site / "build")
+    page = site / "content/models/google/gemini-2.5-pro.md"
+    page.write_text(page.read_text() + "\nIts 128K-token context suits short chats.\n"
+                    "See [the tiers](/model/gemini-2.5-pro#no-such-section) and [a model](/model/no-such-model).\n")
+    lenient = run_cli("build", cwd=site)
+    assert lenient.code == 1 and len(lenient.problems) == 1 and "no-such-model" in lenient.problems[0]
+
+    strict = run_cli("build", "--strict", cwd=site)
+    assert strict.code == 1
+    assert len(strict.problems) == 3, strict.problems  # in file order, as every report is
+    assert "warning: the prose states a context window of 128,000" in strict.problems[0]
+    assert any("warning: link to a missing anchor: /model/gemini-2.5-pro#no-such-section" in p
+               for p in strict.problems[1:])
+    assert lenient.problems[0] in strict.problems[1:]
+    checked = run_cli("check", "--strict", cwd=site)  # which also checks the links of the rendered pages
+    assert checked.code == 1 and set(strict.problems) <= set(checked.problems), checked.problems
+    assert snapshot(site / "build") == before
