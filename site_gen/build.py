@@ -22,6 +22,7 @@ from .catalog import Catalog, build_catalog
 from .collector import collector_paused
 from .config import SiteConfig
 from .content import Content, load_content
+from .cpus import usable_cpus
 from .errors import ContentError, Diagnostic, OutputError, SiteGenError, os_cause
 from .formats import stamp
 from .render import DEFAULT_THEME, Renderer
@@ -353,7 +354,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         probe = cache.probe(config, output, shard) if write and incremental and not merge else None
     now = probe.clock if probe else cache.clock(config) if write else None
     signature = probe.signature if probe else cache.signature(config, now)
-    workers = jobs or os.cpu_count() or 1
+    workers = jobs or usable_cpus()
     parse_cache = config.root / ".site-gen-cache" / "content.pickle" if write else None
     content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental, now=now,
                            progress=progress)

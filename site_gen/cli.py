@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import __version__, cache
 from .config import load_config
+from .cpus import usable_cpus
 from .errors import Diagnostic, SiteGenError
 
 
@@ -31,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     told.add_argument("-v", "--verbose", action="store_true", help="list every llms file and the time of each phase")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     b.add_argument("-j", "--jobs", metavar="N", help="processes that load and render (default: all cores, "
-                   f"{os.cpu_count() or 1} here; each holds the catalogue in memory)")
+                   f"{usable_cpus()} here; each holds the catalogue in memory)")
     b.add_argument("--clean", action="store_true", help="ignore the build cache and render every page")
     b.add_argument("--shard", metavar="I/N", help="render only shard I of N of the pages (0 <= I < N), for builds "
                    "split across machines; see docs/scaling.md")
@@ -65,7 +66,7 @@ def _jobs(text: str | None) -> int | None:
         return None
     if not (_whole(text) and int(text) >= 1):
         raise SiteGenError(Diagnostic("--jobs", message=f"expected a whole number of processes, 1 or more, found "
-                                      f"{text!r}", hint=f"leave -j out to use all {os.cpu_count() or 1} cores"))
+                                      f"{text!r}", hint=f"leave -j out to use all {usable_cpus()} cores"))
     return int(text)
 
 
@@ -153,7 +154,7 @@ def _main(argv: list[str] | None = None) -> int:
             return 0
         output = Path(args.output).expanduser() if args.output else None
         jobs = _jobs(args.jobs)
-        cores = os.cpu_count() or 1
+        cores = usable_cpus()
         if jobs and jobs > cores and not args.quiet:  # allowed, as make allows it, but never free
             print(f"warning: --jobs {jobs} is more than the {cores} cores here: the processes beyond {cores} "
                   "share them, and each holds a copy of the catalogue in memory", file=sys.stderr)
