@@ -46,7 +46,7 @@ from .render import Renderer
 from .server import Server, Site, listen
 from .server import serve as http_serve
 from .urls import route_patterns
-from .view import model_page, provider_page
+from .view import model_page, provider_page, static_page
 
 SERVED = "*serve-*__gen-*"
 """The build cache's names for the manifests of served generations (site_gen.cache.cache_file): in
@@ -253,7 +253,8 @@ class DevSite:
         try:
             rendered = []
             for entry in entries:
-                page = (model_page if entry.kind == "model" else provider_page)(self.config, catalog, entry)
+                view = {"model": model_page, "provider": provider_page, "page": static_page}[entry.kind]
+                page = view(self.config, catalog, entry)
                 for name, file in ((f"{page.kind}.html", page.urls.html_file),
                                    (f"{page.kind}.md", page.urls.markdown_file)):
                     rendered.append((file, renderer.render(name, page.source_file, site=site, page=page)))
@@ -280,16 +281,17 @@ class DevSite:
     @staticmethod
     def _affected(catalog: Catalog, shown: set[str], prose_only: set[str] | frozenset[str] = frozenset()
                   ) -> list[Entry]:
-        """The pages to render again for the changed files ``shown``: each file's own, and for a model whose
-        front matter changed (not in ``prose_only``) its provider's and those of the providers serving it."""
-        entries = [e for e in [*catalog.models, *catalog.providers.values()] if e.path in shown]
+        """The pages to render again for the changed files ``shown``: each file's own (a static page's too), and
+        for a model whose front matter changed (not in ``prose_only``) its provider's and those of the providers
+        serving it."""
+        entries = [e for e in [*catalog.models, *catalog.providers.values(), *catalog.pages] if e.path in shown]
         extra: list[Entry] = []
         for entry in entries:
             if entry.kind == "model" and entry.path not in prose_only:
                 extra.append(catalog.provider_of(entry))
                 extra += [catalog.providers[row.provider] for row in entry.data.availability  # type: ignore[union-attr]
                           if row.provider in catalog.providers]
-        unique = {e.path: e for e in entries + extra if e.kind in ("model", "provider")}
+        unique = {e.path: e for e in entries + extra}
         return [unique[k] for k in sorted(unique)]
 
 

@@ -299,6 +299,32 @@ def test_a_prose_edit_updates_its_own_page_alone(tmp_path: Path, monkeypatch: py
     assert snapshot(dev.root) == clean_twin(site, tmp_path)
 
 
+def test_a_static_page_edit_updates_that_page_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    """An edit of content/pages/about.md shows on its page with the quick update, as a model's does, not only
+    after the background build (seconds on a large catalogue); the home page's data date follows with it."""
+    from site_gen.dev import DevSite
+    from tests.test_incremental import clean_twin
+
+    site = copy_site(tmp_path / "site")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
+    assert dev.full_build() is True
+    about = site / "content/pages/about.md"
+    about.write_text(about.read_text() + "\nA sentence added while serving.\n")
+    served = snapshot(dev.root)
+    capsys.readouterr()
+    assert dev.quick_update({about}) is True and dev.problems == []
+    assert " 1 page updated in " in capsys.readouterr().out
+    quick = {name: data for name, data in snapshot(dev.root).items() if served.get(name) != data}
+    assert set(quick) == {"about.html", "llms/pages/about.md"}, sorted(quick)
+    assert b"A sentence added while serving." in quick["about.html"]
+    assert dev.full_build(reload=False, background=True) is True
+    clean = clean_twin(site, tmp_path)
+    assert all(clean[name] == data for name, data in quick.items())  # what the quick update wrote was final
+    assert snapshot(dev.root) == clean
+
+
 @pytest.mark.parametrize("links", [True, False], ids=["same file system", "another file system"])
 def test_serving_a_built_project_starts_from_its_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        links: bool) -> None:
