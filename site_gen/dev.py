@@ -232,6 +232,12 @@ class DevSite:
                 p.suffix == ".md" and p.is_file() and content_dir in p.resolve().parents for p in changed):
             return False
         try:
+            shown = {p.resolve().relative_to(self.config.root.resolve()).as_posix() for p in changed}
+        except ValueError:  # a content folder outside the project: its files are named otherwise
+            return False
+        if not shown <= self.catalog.by_path.keys():  # a new file: a page appears, which a full build makes
+            return False
+        try:
             content = reload_entries(self.content, [p.resolve() for p in sorted(changed)], content_dir,
                                      self.config.root.resolve())
             catalog = build_catalog(self.config, content)
@@ -242,7 +248,6 @@ class DevSite:
             return True
         if set(catalog.urls) != set(self.catalog.urls):
             return False  # a page appeared or vanished: routes, listings and llms files all change
-        shown = {p.resolve().relative_to(self.config.root.resolve()).as_posix() for p in changed}
         # A file whose front matter is as it was changed its prose alone, which no other page shows.
         before = self.catalog.by_path
         prose_only = {path for path in shown if path in before and path in catalog.by_path

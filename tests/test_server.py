@@ -325,6 +325,31 @@ def test_a_static_page_edit_updates_that_page_at_once(tmp_path: Path, monkeypatc
     assert snapshot(dev.root) == clean
 
 
+def test_a_new_file_saved_with_an_edit_leaves_both_to_a_full_build(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by random edits through the dev server: a batch of changes holding a new model file and an edit of
+    another (a git pull, a data sync) was taken as a quick update of the edited file alone. The entries reloaded
+    do not hold a new file, so the provider page rendered then lacked the new model. A new file is a new page:
+    a full build makes it, and the quick update declines."""
+    from site_gen.dev import DevSite
+
+    site = copy_site(tmp_path / "site")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
+    assert dev.full_build() is True
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    added = site / "content/models/google/gemini-new.md"
+    added.write_text(gemini.read_text().replace("id: gemini-2.5-pro", "id: gemini-new", 1)
+                     .replace("title: Gemini 2.5 Pro", "title: Gemini New", 1))
+    gemini.write_text(gemini.read_text().replace("title: ", "title: New ", 1))
+    served = snapshot(dev.root)
+    assert dev.quick_update({added, gemini}) is False and dev.problems == []
+    assert dev.quick_update({added}) is False
+    assert snapshot(dev.root) == served  # nothing half updated: the full build does it all
+    assert dev.full_build() is True, dev.problems
+    assert b"gemini-new" in (dev.root / "provider/google.html").read_bytes()
+
+
 @pytest.mark.parametrize("links", [True, False], ids=["same file system", "another file system"])
 def test_serving_a_built_project_starts_from_its_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        links: bool) -> None:
