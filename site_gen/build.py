@@ -25,7 +25,7 @@ from .content import Content, load_content
 from .cpus import usable_cpus
 from .errors import ContentError, Diagnostic, OutputError, SiteGenError, os_cause
 from .formats import stamp
-from .render import DEFAULT_THEME, Renderer
+from .render import DEFAULT_THEME, Renderer, check_overrides
 from .schema import Provider
 from .tokens import from_pieces, pieces
 from .view import (
@@ -370,7 +370,8 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     # reports every problem: the links' errors and warnings are only known then.
     site = site_of(config, catalog, stamp_text)
     count = len(catalog.models) + len(catalog.providers) + len(catalog.pages) + 1  # and the home page
-    result = BuildResult(pages=count, warnings=catalog.warnings, generated_at=stamp_text, content=content,
+    warnings = sorted(catalog.warnings + check_overrides(config.templates_dir, config.root))
+    result = BuildResult(pages=count, warnings=warnings, generated_at=stamp_text, content=content,
                          catalog=catalog, timings=clock.laps)
     if not write:
         with tempfile.TemporaryDirectory(prefix="site-gen-check-") as tmp, StagedOutput(Path(tmp) / "out") as staged:

@@ -10,6 +10,7 @@ is only ever passed as data: it is never compiled as a template.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
 import re
 import traceback
@@ -36,6 +37,7 @@ def _search_path(templates_dir: Path) -> list[str]:
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+_TEMPLATE_SUFFIXES = (".html", ".md", ".txt", ".xml", ".json")
 
 _BYTECODE: dict[str, jinja2.BytecodeCache | None] = {"cache": None}
 
@@ -150,15 +152,82 @@ class Renderer:
         return text
 
     def _shown(self, filename: str | None, fallback: str) -> str:
-        if not filename:
-            return f"templates/{fallback}"
-        path = Path(filename)
-        for base in (self.root, DEFAULT_THEME.parent):
-            try:
-                return path.resolve().relative_to(base.resolve()).as_posix()
-            except ValueError:
+        return _shown(filename, fallback, self.root)
+
+
+def _shown(filename: str | None, fallback: str, root: Path) -> str:
+    """A template's file as messages name it: inside the project, or inside site_gen for the default theme."""
+    if not filename:
+        return f"templates/{fallback}"
+    path = Path(filename)
+    for base in (root, DEFAULT_THEME.parent):
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+def check_overrides(templates_dir: Path, root: Path) -> list[Diagnostic]:
+    """Warnings for what Jinja drops without a word in a template that extends another: a block the templates
+    it extends do not have (``{% block content %}`` where the theme's base.html has ``main``), and text outside
+    every block. Either way the override renders nothing of it. Templates that do not parse, or extend one
+    that is missing, are left to rendering, which reports them as errors."""
+    if not templates_dir.is_dir() or templates_dir.resolve() == DEFAULT_THEME.resolve():
+        return []  # site_gen's own theme: checked by its tests, not on every build (~40 ms)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(_search_path(templates_dir)))
+    warnings: list[Diagnostic] = []
+    for path in sorted(templates_dir.rglob("*")):
+        if not path.name.endswith(_TEMPLATE_SUFFIXES) or not path.is_file():
+            continue
+        name = path.relative_to(templates_dir).as_posix()
+        try:
+            tree = env.parse(path.read_text(encoding="utf-8"), name, str(path))
+            parent = _extended(tree)
+            if parent is None:
                 continue
-        return path.as_posix()
+            known = _blocks_of(env, parent, set())
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError, RecursionError):
+            continue
+        for node in tree.body:
+            text = [part for part in node.nodes if isinstance(part, jinja2.nodes.TemplateData) and part.data.strip()] \
+                if isinstance(node, jinja2.nodes.Output) else []
+            if text:
+                data = text[0].data
+                line = text[0].lineno + data[:len(data) - len(data.lstrip())].count("\n")  # where the text starts
+                warnings.append(Diagnostic(_shown(str(path), name, root), line, 1, "template",
+                                           f"text outside every block of a template that extends {parent}",
+                                           "Jinja never shows it: move it into one of the blocks", "warning"))
+        blocks = list(tree.find_all(jinja2.nodes.Block))
+        inner = {id(b) for outer in blocks for b in outer.find_all(jinja2.nodes.Block)}  # shown with the outer
+        for block in blocks:
+            if id(block) not in inner and block.name not in known:
+                close = difflib.get_close_matches(block.name, sorted(known), n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                warnings.append(Diagnostic(
+                    _shown(str(path), name, root), block.lineno, 1, "template",
+                    f"block '{block.name}' is not in {parent} or the templates it extends, so it is never shown",
+                    f"{hint}their blocks: {', '.join(sorted(known)) or 'none'}", "warning"))
+    return warnings
+
+
+def _extended(tree: jinja2.nodes.Template) -> str | None:
+    """The template a parsed template extends, when it names one as a constant."""
+    for node in tree.find_all(jinja2.nodes.Extends):
+        if isinstance(node.template, jinja2.nodes.Const) and isinstance(node.template.value, str):
+            return node.template.value
+    return None
+
+
+def _blocks_of(env: jinja2.Environment, name: str, seen: set[str]) -> set[str]:
+    """The block names of ``name`` and of every template it extends (a child may fill any of them)."""
+    if name in seen:
+        return set()
+    seen.add(name)
+    source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+    tree = env.parse(source, name, filename)
+    parent = _extended(tree)
+    return {b.name for b in tree.find_all(jinja2.nodes.Block)} | (_blocks_of(env, parent, seen) if parent else set())
 
 
 def _message(exc: BaseException) -> str:
@@ -173,6 +242,6 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
     """Innermost traceback frame that belongs to a template file."""
     found: tuple[str | None, int] = (None, 0)
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith((".html", ".md", ".txt", ".xml", ".json")):
+        if frame.filename.endswith(_TEMPLATE_SUFFIXES):
             found = (frame.filename, frame.lineno or 0)
     return found

@@ -1,0 +1,58 @@
+"""Template overrides: what Jinja drops without a word is a warning, with the file and line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from site_gen.render import check_overrides
+from tests.helpers import ROOT, copy_site, run_cli, snapshot
+
+
+def test_the_default_theme_has_nothing_jinja_would_drop(tmp_path: Path) -> None:
+    """The check skips site_gen's own theme on every build; here it reads a copy, as it reads a project's."""
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    assert check_overrides(tmp_path / "templates", tmp_path) == []
+
+
+def test_unknown_blocks_and_text_outside_blocks_are_located(tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    (folder / "partials").mkdir(parents=True)
+    (folder / "model.html").write_text(
+        '{% extends "base.html" %}\n'
+        "\n"
+        "Stray text.\n"
+        "{% block content %}<p>{{ page.title }}</p>{% block inner %}{% endblock %}{% endblock %}\n"
+        "{% block mian %}x{% endblock %}\n"
+        "{% block main %}ok {% block sub %}{% endblock %}{% endblock %}\n")
+    (folder / "mine.html").write_text('{% extends "base.html" %}{% block main %}{% block extra %}{% endblock %}'
+                                      "{% endblock %}")
+    (folder / "provider.html").write_text('{% extends "mine.html" %}{% block extra %}fine{% endblock %}'
+                                          "{% block title %}fine too{% endblock %}")
+    (folder / "page.html").write_text("{% block only %}a page of its own: nothing extended{% endblock %}")
+    (folder / "partials" / "broken.html").write_text('{% extends "base.html" %}{% block main %}')  # left to rendering
+    (folder / "index.html").write_text('{% extends "no-such.html" %}{% block x %}{% endblock %}')  # so is this
+    found = [d.format() for d in check_overrides(folder, tmp_path)]
+    assert found == [
+        "templates/model.html:3:1: template: warning: text outside every block of a template that extends base.html"
+        " (Jinja never shows it: move it into one of the blocks)",
+        "templates/model.html:4:1: template: warning: block 'content' is not in base.html or the templates it "
+        "extends, so it is never shown (their blocks: main, title)",
+        "templates/model.html:5:1: template: warning: block 'mian' is not in base.html or the templates it extends, "
+        "so it is never shown (did you mean 'main'? their blocks: main, title)",
+    ]
+
+
+def test_a_build_warns_and_strict_fails(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    before = snapshot(site / "build")
+    (site / "templates").mkdir()
+    (site / "templates/model.html").write_text('{% extends "base.html" %}\n{% block content %}{% endblock %}\n')
+    strict = run_cli("build", "--strict", cwd=site)
+    assert strict.code == 1 and snapshot(site / "build") == before
+    assert strict.problems == ["templates/model.html:2:1: template: warning: block 'content' is not in base.html or "
+                               "the templates it extends, so it is never shown (their blocks: main, title)"]
+    lenient = run_cli("build", cwd=site)
+    assert lenient.code == 0 and lenient.err.splitlines() == strict.problems
+    assert run_cli("build", cwd=site).err == lenient.err  # a build with nothing to do shows it again
