@@ -115,7 +115,7 @@ class Renderer:
     def __init__(self, templates_dir: Path, root: Path):
         self.root = root
         self.env = _Environment(
-            loader=jinja2.FileSystemLoader(_search_path(templates_dir)),
+            loader=_Loader(_search_path(templates_dir)),
             undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=False),
             trim_blocks=True,
@@ -140,13 +140,22 @@ class Renderer:
             raise RenderError(Diagnostic(self._shown(exc.filename, exc.name or template), exc.lineno or 0, 1,
                                          message=f"template syntax error: {exc.message}",
                                          hint=f"while rendering {source_file}")) from None
-        except jinja2.TemplateNotFound as exc:
-            raise RenderError(Diagnostic(template, message=f"template not found: {exc.name}",
-                                         hint="add it to the templates folder")) from None
-        except Exception as exc:  # any template failure becomes a located diagnostic
+        except jinja2.TemplateNotFound as exc:  # named by an extends, include or import: located there
             filename, line = _template_frame(exc)
             raise RenderError(Diagnostic(self._shown(filename, template), line, 1 if line else 0,
-                                         message=_message(exc), hint=f"while rendering {source_file}")) from None
+                                         message=f"template not found: {exc.name}",
+                                         hint=f"add it to the templates folder, or correct the name; while "
+                                              f"rendering {source_file}")) from None
+        except _NotUtf8 as exc:  # a template file saved in another encoding (the one read, maybe an include)
+            raise RenderError(Diagnostic(self._shown(exc.filename, template), exc.line, exc.col,
+                                         message=f"template is not UTF-8: found the byte 0x{exc.byte:02X}",
+                                         hint=f"save it as UTF-8; while rendering {source_file}")) from None
+        except Exception as exc:  # any template failure becomes a located diagnostic
+            filename, line = _template_frame(exc)
+            hint = "a template that includes or extends itself, directly or through others? " \
+                if isinstance(exc, RecursionError) else ""
+            raise RenderError(Diagnostic(self._shown(filename, template), line, 1 if line else 0,
+                                         message=_message(exc), hint=f"{hint}while rendering {source_file}")) from None
         if template.endswith((".md", ".txt")):
             text = markdown.tidy_blank_lines(text)
         return text
@@ -245,3 +254,28 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
         if frame.filename.endswith(_TEMPLATE_SUFFIXES):
             found = (frame.filename, frame.lineno or 0)
     return found
+
+
+class _NotUtf8(Exception):
+    """A template file that is not UTF-8: which file, and where its first bad byte is."""
+
+    def __init__(self, filename: str, data: bytes, start: int):
+        super().__init__(filename)
+        self.filename, self.byte = filename, data[start]
+        self.line = data.count(b"\n", 0, start) + 1
+        self.col = start - (data.rfind(b"\n", 0, start) + 1) + 1
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader; a file it cannot decode is named, where Jinja's error names neither it nor the line."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            for folder in self.searchpath:
+                path = Path(folder, *jinja2.loaders.split_template_path(template))
+                if path.is_file():
+                    data = path.read_bytes()
+                    raise _NotUtf8(str(path), data, min(exc.start, len(data) - 1)) from None
+            raise

@@ -56,3 +56,29 @@ def test_a_build_warns_and_strict_fails(tmp_path: Path) -> None:
     lenient = run_cli("build", cwd=site)
     assert lenient.code == 0 and lenient.err.splitlines() == strict.problems
     assert run_cli("build", cwd=site).err == lenient.err  # a build with nothing to do shows it again
+
+
+def test_template_errors_name_the_file_and_line_at_fault(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    folder = site / "templates"
+    (folder / "partials").mkdir(parents=True)
+    page = "while rendering content/models/acme/rocket-1-20250101.md"
+    cases = {  # model.html, partials/x.html -> the one problem reported
+        ('{% extends "base.html" %}{% block main %}\n\n  {% include "partials/nope.html" %}{% endblock %}', None):
+            f"templates/model.html:3:1: template not found: partials/nope.html (add it to the templates folder, or "
+            f"correct the name; {page})",
+        ('{% extends "base.html" %}{% block main %}{% include "partials/x.html" %}{% endblock %}',
+         b"fine\nab\xe9t\xe9"):
+            f"templates/partials/x.html:2:3: template is not UTF-8: found the byte 0xE9 (save it as UTF-8; {page})",
+        ('{% include "model.html" %}', None):
+            "templates/model.html:1:1: RecursionError: maximum recursion depth exceeded*"  # Python's words vary
+            f" (a template that includes or extends itself, directly or through others? {page})",
+    }
+    for (model, partial), expected in cases.items():
+        (folder / "model.html").write_text(model)
+        if partial is not None:
+            (folder / "partials/x.html").write_bytes(partial)
+        result = run_cli("build", cwd=site)
+        assert result.code == 1 and len(result.problems) == 1, result.problems
+        head, _, tail = expected.partition("*")
+        assert result.problems[0].startswith(head) and result.problems[0].endswith(tail), result.problems
