@@ -623,3 +623,54 @@ def test_serve_on_ipv6_loopback(tmp_path: Path) -> None:
     with serving(site, "::1") as port:
         status, headers, body = request(port, "/model/gemini-2.5-pro", host="::1")
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8" and b"Gemini 2.5 Pro" in body
+
+
+@pytest.mark.slow
+def test_random_content_edits_served_match_clean_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Differential test of the dev server, as test_random_edit_sequences_match_clean_builds is of the build:
+    random content edits of every kind, each batch given to the quick update as the watcher gives it, then to
+    the background build. Every page the quick update rewrites is the clean build's page, byte for byte; the
+    background build's tree is the clean build's tree; a batch a clean build refuses is refused. Seed 10 once
+    found a new file taken for a quick update (test_a_new_file_saved_with_an_edit_leaves_both_to_a_full_build)."""
+    import random
+    import shutil
+
+    from benchmarks.corpus import write_site_gen
+    from site_gen.dev import DevSite
+    from tests.test_incremental import _Catalogue
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    kinds = [k for k in _Catalogue.KINDS if k not in ("template", "config")]  # the watcher's quick path: content
+    checked = 0
+    for seed in (10, 3):
+        site = tmp_path / f"site-{seed}"
+        write_site_gen(site, 50)
+        rng = random.Random(seed)
+        catalogue = _Catalogue(site, rng, 50)
+        dev = DevSite(site / "mkdocs.yml", tmp_path / f"work-{seed}")
+        assert dev.full_build()
+        for step in range(12):
+            before = {p: p.read_bytes() for p in (site / "content").rglob("*.md")}
+            done = [getattr(catalogue, rng.choice(kinds))() for _ in range(rng.randint(1, 2))]
+            after = {p: p.read_bytes() for p in (site / "content").rglob("*.md")}
+            changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+            twin = tmp_path / "twin"
+            shutil.rmtree(twin, ignore_errors=True)
+            shutil.copytree(site, twin, ignore=shutil.ignore_patterns("build", ".site-gen-cache"))
+            clean = run_cli("build", "--clean", "-j", "1", cwd=twin)
+            tree = snapshot(twin / "build") if clean.code == 0 else {}
+            served = snapshot(dev.root)
+            if dev.quick_update(changed) and clean.code == 0:
+                assert dev.problems == [], (seed, step, done)
+                for name, data in snapshot(dev.root).items():
+                    if served.get(name) != data:
+                        checked += 1
+                        assert tree.get(name) == data, (seed, step, done, name)
+            if clean.code == 0:
+                assert dev.full_build(reload=False, background=True), (seed, step, done, dev.problems)
+                assert snapshot(dev.root) == tree, (seed, step, done)
+            else:
+                assert not dev.full_build(reload=False, background=True) and dev.problems, (seed, step, done)
+                catalogue.repair()
+                assert dev.full_build(reload=False, background=True), (seed, step, done, dev.problems)
+    assert checked > 50  # the quick update did rewrite pages, and each was compared
