@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from site_gen import frontmatter, overrides, yamlsafe
+from site_gen import frontmatter, markdown, overrides, yamlsafe
 from site_gen.diagnose import from_validation_error
 from site_gen.errors import Diagnostic
 from site_gen.render import DEFAULT_THEME, Renderer
@@ -174,3 +174,32 @@ def test_the_templates_figures_are_the_functions_figures(value: float | int | No
         assert cached(value) == computed(value)
         if isinstance(value, int):
             assert cached(float(value)) == computed(float(value))
+
+
+def _tidy_line_by_line(text: str) -> str:
+    """site_gen.markdown.tidy_blank_lines as it was, line by line: the reference its fence-free path must equal."""
+    out: list[str] = []
+    fence = ""
+    for line in text.strip("\n").split("\n"):
+        match = markdown._FENCE.match(line)
+        if match and (not fence or (match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence))):
+            fence = "" if fence else match.group(1)
+        elif not fence and not line.strip() and (not out or not out[-1].strip()):
+            continue
+        out.append(line if fence or line.strip() else "")
+    return "\n".join(out) + "\n"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b ", " ", "\t", "\n", "\n", "\n", "\r", "\x0c", "\u00a0", "\u2028", "\x1c",
+                                 "`", "~", "```", "~~~"]), max_size=40).map("".join))
+def test_tidying_blank_lines_whole_text_equals_line_by_line(text: str) -> None:
+    assert markdown.tidy_blank_lines(text) == _tidy_line_by_line(text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b ", " ", "\t", "\n", "\n", "\n", "\r", "\x0c", "\u00a0", "\u2028", "\x1c"]),
+                max_size=40).map("".join))
+def test_tidying_text_without_fences_equals_line_by_line(text: str) -> None:
+    """The whole-text path alone (any fence sends a text line by line)."""
+    assert markdown.tidy_blank_lines(text) == _tidy_line_by_line(text)
