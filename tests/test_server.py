@@ -272,6 +272,17 @@ def test_each_served_generation_takes_the_unchanged_pages_of_the_last(tmp_path: 
     assert _served_manifests(site) == [manifest.name, manifest.with_suffix(".pages").name]
 
 
+def _one_page_updated(dev: Any, path: Path, added: str, capsys: pytest.CaptureFixture) -> dict[str, bytes]:
+    """Append ``added`` to a content file, give it to the quick update as the watcher would, check that it says
+    one page was updated, and return the served files it rewrote."""
+    path.write_text(path.read_text() + added)
+    served = snapshot(dev.root)
+    capsys.readouterr()
+    assert dev.quick_update({path}) is True and dev.problems == []
+    assert " 1 page updated in " in capsys.readouterr().out
+    return {name: data for name, data in snapshot(dev.root).items() if served.get(name) != data}
+
+
 def test_a_prose_edit_updates_its_own_page_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture) -> None:
     """The listings show a model's front matter, not its prose: a save that changed the body alone re-renders the
@@ -285,13 +296,8 @@ def test_a_prose_edit_updates_its_own_page_alone(tmp_path: Path, monkeypatch: py
     builds = _recorded_builds(monkeypatch)
     dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
     assert dev.full_build() is True
-    gemini = site / "content/models/google/gemini-2.5-pro.md"
-    gemini.write_text(gemini.read_text() + "\nOne more sentence of prose.\n")
-    served = snapshot(dev.root)
-    capsys.readouterr()
-    assert dev.quick_update({gemini}) is True and dev.problems == []
-    assert " 1 page updated in " in capsys.readouterr().out
-    quick = {name for name, data in snapshot(dev.root).items() if served.get(name) != data}
+    quick = set(_one_page_updated(dev, site / "content/models/google/gemini-2.5-pro.md",
+                                  "\nOne more sentence of prose.\n", capsys))
     assert quick == {"model/gemini-2.5-pro.html", "llms/models/gemini-2.5-pro.md"}
     assert dev.full_build(reload=False, background=True) is True
     assert (builds[-1].rendered, builds[-1].skipped) == (1, 6)
@@ -310,13 +316,7 @@ def test_a_static_page_edit_updates_that_page_at_once(tmp_path: Path, monkeypatc
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
     assert dev.full_build() is True
-    about = site / "content/pages/about.md"
-    about.write_text(about.read_text() + "\nA sentence added while serving.\n")
-    served = snapshot(dev.root)
-    capsys.readouterr()
-    assert dev.quick_update({about}) is True and dev.problems == []
-    assert " 1 page updated in " in capsys.readouterr().out
-    quick = {name: data for name, data in snapshot(dev.root).items() if served.get(name) != data}
+    quick = _one_page_updated(dev, site / "content/pages/about.md", "\nA sentence added while serving.\n", capsys)
     assert set(quick) == {"about.html", "llms/pages/about.md"}, sorted(quick)
     assert b"A sentence added while serving." in quick["about.html"]
     assert dev.full_build(reload=False, background=True) is True
