@@ -24,6 +24,9 @@ def on_a_terminal(site: Path, *args: str, until: str = "", columns: int = 100) -
 
     pid, fd = pty.fork()
     if pid == 0:  # the child: the CLI as a user runs it, on a terminal of that size from its start
+        # Ctrl-C as a terminal delivers it, whatever started the tests: a shell's background job (`cmd &`, nohup)
+        # inherits SIGINT ignored, and Python then never installs its handler, so the server would not stop.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
         os.chdir(site)
         os.environ["SOURCE_DATE_EPOCH"] = EPOCH
