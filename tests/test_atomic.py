@@ -176,8 +176,11 @@ def _build_half_way(tmp_path: Path) -> tuple[Path, dict[str, bytes], subprocess.
     (site / "build" / "index.html").write_text("previous site")
     before = snapshot(site / "build")
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    # Ctrl-C's default action in the build, as a terminal's job has it, even when the suite runs as a shell's
+    # background job (which inherits SIGINT ignored).
     proc = subprocess.Popen([sys.executable, "-m", "site_gen", "build", "-q"], cwd=site, env=env,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(
             (p / "model").is_dir() and len(list((p / "model").iterdir())) > 500
