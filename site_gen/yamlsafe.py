@@ -386,4 +386,23 @@ def _from_yaml_error(exc: yaml.MarkedYAMLError, text: str, line_offset: int = 0)
         hint = "indent with spaces; YAML forbids tabs in indentation"
     elif started and "quoted scalar" in started[0]:
         hint = "close the quote"
+    else:
+        hint = next((h for words, h in _HINTS if words in problem), "")
     return YAMLProblem(line, col, problem, hint, started=started)
+
+
+_HINTS = (
+    # libyaml's words for what it expected, and what usually causes each in front matter
+    ("expected <document start>", "the YAML here is one mapping: 'key: value' lines from column 1, the nested "
+                                  "ones indented under their key; this line does not continue the lines above"),
+    ("expected key", "at this indentation every line is 'key: value'; a list goes under a key of its own "
+                     "('key:' then '  - item'), and a quoted value ends at its closing quote"),
+    ("expected '-' indicator", "every item of a list at this indentation starts with '- '"),
+    ("expected ':'", "a key is followed by ': ' on its own line; quote a value that holds a line break"),
+    ("expected ',' or ']'", "close the '[' list with ']' on the lines it spans, separate items with ', ', and "
+                            "quote an item that holds , [ ] { or }"),
+    ("expected ',' or '}'", "close the '{' mapping with '}', separate entries with ', ', and quote a value that "
+                            "holds , [ ] { or }"),
+    ("cannot start any token", "quote the value: YAML reserves @ and ` at the start of a plain value"),
+    ("unknown directive", "a line starting with '%' is a YAML directive: quote the value or indent the line"),
+)

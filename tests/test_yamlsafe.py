@@ -139,3 +139,24 @@ def test_a_file_with_a_problem_is_reported_with_positions_after_the_quick_readin
     with pytest.raises(_Invalid) as info:
         _load("model", file, tmp_path)
     assert [(d.line, d.col, d.field) for d in info.value.diagnostics] == [(line, 15, "release_date")]
+
+
+@pytest.mark.parametrize(("text", "where", "hint"), [
+    # found by mutating content files at random (a line indented, swapped, cut): libyaml's words, with a fix
+    ("  id: x\ntitle: y\n", "f.md:2:1: did not find expected <document start>",
+     "one mapping: 'key: value' lines from column 1"),
+    ("id: x\n- a\n", "f.md:2:1: did not find expected key; block mapping started at line 1, col 1",
+     "a list goes under a key of its own ('key:' then '  - item')"),
+    ("id: 'x'y\n", "f.md:1:8: did not find expected key", "a quoted value ends at its closing quote"),
+    ("- a\nid: x\n", "f.md:2:1: did not find expected '-' indicator", "starts with '- '"),
+    ('"id": x\n"a" b\n', "f.md:3:1: could not find expected ':'", "followed by ': '"),
+    ("tags: [a, b\ntitle: y\n", "f.md:2:6: did not find expected ',' or ']'; flow sequence started at line 1, "
+     "col 7", "close the '[' list with ']'"),
+    ("id: {a: 1, b\n", "f.md:2:1: did not find expected ',' or '}'", "close the '{' mapping with '}'"),
+    ("id: @x\n", "f.md:1:5: found character that cannot start any token", "quote the value"),
+    ("id: x\n%x\n", "f.md:2:3: found unknown directive name", "YAML directive"),
+])
+def test_libyamls_errors_come_with_a_fix(text: str, where: str, hint: str) -> None:
+    message = problem(text)
+    assert message.startswith(where) and message.endswith(")"), message
+    assert hint in message.split(" (", 1)[1], message
