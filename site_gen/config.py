@@ -191,7 +191,13 @@ def _site_url(c: _Collector, data: dict[str, Any], allow_local_url: bool) -> str
     value = _string(c, data, "site_url", required=True)
     if not value:
         return ""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (a port that is not a number raises here, as an unbalanced '[' does above)
+    except ValueError as exc:
+        c.add(("site_url",), f"expected an absolute http(s) URL such as https://example.com/, found {value!r}: "
+              f"{exc}", "'[' and ']' belong only around an IPv6 address, and a port is a number")
+        return ""
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         c.add(("site_url",), f"expected an absolute http(s) URL such as https://example.com/, found {value!r}",
               "canonical URLs, the sitemap and llms.txt need the full public address")

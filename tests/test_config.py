@@ -74,6 +74,19 @@ def test_site_url_with_path_needs_trailing_slash(tmp_path: Path) -> None:
         load_config(write(tmp_path, "site_name: a\nsite_url: https://x.example/docs\n"))
 
 
+@pytest.mark.parametrize(("url", "cause"), [
+    ("https://x.example[/", "Invalid IPv6 URL"),  # found by mutating mkdocs.yml at random: it was a traceback
+    ("https://[::1/", "Invalid IPv6 URL"),
+    ("https://x.example:80x/", "Port could not be cast to integer value as '80x'"),  # it was accepted
+])
+def test_a_site_url_python_cannot_split_is_a_located_problem(tmp_path: Path, url: str, cause: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, f"site_name: a\nsite_url: {url}\n"))
+    assert [d.format() for d in info.value.diagnostics] == [
+        f"{tmp_path}/mkdocs.yml:2:11: site_url: expected an absolute http(s) URL such as https://example.com/, "
+        f"found {url!r}: {cause} ('[' and ']' belong only around an IPv6 address, and a port is a number)"]
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the config file"):
         load_config(tmp_path / "nope.yml")
