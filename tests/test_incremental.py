@@ -15,13 +15,21 @@ import pytest
 from tests.helpers import ROOT, copy_site, read_cache, run_cli, snapshot, write_cache, written_earlier
 
 
-def clean_twin(site: Path, tmp: Path) -> dict[str, bytes]:
+def clean_build(site: Path, tmp: Path) -> tuple[int, str, dict[str, bytes]]:
+    """A clean build of a copy of ``site``'s sources (not its outputs or cache): its exit code, what it printed
+    on stderr, and its tree ({} when it failed)."""
     twin = tmp / "twin"
-    if twin.exists():
-        shutil.rmtree(twin)
-    shutil.copytree(site, twin, ignore=shutil.ignore_patterns("build", ".site-gen-cache"))
-    assert run_cli("build", "--clean", "-j", "1", cwd=twin).code == 0
-    return snapshot(twin / "build")
+    shutil.rmtree(twin, ignore_errors=True)
+    shutil.copytree(site, twin, ignore=shutil.ignore_patterns("build", ".site-gen-cache", "shard?", "merged"))
+    result = run_cli("build", "--clean", "-j", "1", cwd=twin)
+    return result.code, result.err, snapshot(twin / "build") if result.code == 0 else {}
+
+
+def clean_twin(site: Path, tmp: Path) -> dict[str, bytes]:
+    """The tree of a clean build of ``site``'s sources, which must succeed."""
+    code, err, tree = clean_build(site, tmp)
+    assert code == 0, err
+    return tree
 
 
 def test_series_of_edits_matches_a_clean_build(tmp_path: Path) -> None:
@@ -982,13 +990,6 @@ def test_random_edit_sequences_match_clean_builds(tmp_path: Path) -> None:
 
     from benchmarks.corpus import write_site_gen
 
-    def clean(site: Path) -> tuple[int, str, dict[str, bytes]]:
-        twin = tmp_path / "twin"
-        shutil.rmtree(twin, ignore_errors=True)
-        shutil.copytree(site, twin, ignore=shutil.ignore_patterns("build", ".site-gen-cache", "shard?", "merged"))
-        result = run_cli("build", "--clean", "-j", "1", cwd=twin)
-        return result.code, result.err, snapshot(twin / "build") if result.code == 0 else {}
-
     outcomes: set[str] = set()
     kept = 0
     for seed in (1, 2):
@@ -1003,7 +1004,7 @@ def test_random_edit_sequences_match_clean_builds(tmp_path: Path) -> None:
                 done.append(getattr(catalogue, rng.choice(_Catalogue.KINDS))())
             published = snapshot(site / "build")
             result = run_cli("build", "-j", "2", cwd=site)
-            code, err, tree = clean(site)
+            code, err, tree = clean_build(site, tmp_path)
             assert (result.code, result.err) == (code, err), (seed, step, done)
             assert snapshot(site / "build") == (tree if code == 0 else published), (seed, step, done)
             again = run_cli("build", "-j", "2", cwd=site)  # nothing to do, or the same failure: the same report

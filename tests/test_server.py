@@ -633,11 +633,10 @@ def test_random_content_edits_served_match_clean_builds(tmp_path: Path, monkeypa
     background build's tree is the clean build's tree; a batch a clean build refuses is refused. Seed 10 once
     found a new file taken for a quick update (test_a_new_file_saved_with_an_edit_leaves_both_to_a_full_build)."""
     import random
-    import shutil
 
     from benchmarks.corpus import write_site_gen
     from site_gen.dev import DevSite
-    from tests.test_incremental import _Catalogue
+    from tests.test_incremental import _Catalogue, clean_build
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     kinds = [k for k in _Catalogue.KINDS if k not in ("template", "config")]  # the watcher's quick path: content
@@ -654,19 +653,15 @@ def test_random_content_edits_served_match_clean_builds(tmp_path: Path, monkeypa
             done = [getattr(catalogue, rng.choice(kinds))() for _ in range(rng.randint(1, 2))]
             after = {p: p.read_bytes() for p in (site / "content").rglob("*.md")}
             changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
-            twin = tmp_path / "twin"
-            shutil.rmtree(twin, ignore_errors=True)
-            shutil.copytree(site, twin, ignore=shutil.ignore_patterns("build", ".site-gen-cache"))
-            clean = run_cli("build", "--clean", "-j", "1", cwd=twin)
-            tree = snapshot(twin / "build") if clean.code == 0 else {}
+            code, _, tree = clean_build(site, tmp_path)
             served = snapshot(dev.root)
-            if dev.quick_update(changed) and clean.code == 0:
+            if dev.quick_update(changed) and code == 0:
                 assert dev.problems == [], (seed, step, done)
                 for name, data in snapshot(dev.root).items():
                     if served.get(name) != data:
                         checked += 1
                         assert tree.get(name) == data, (seed, step, done, name)
-            if clean.code == 0:
+            if code == 0:
                 assert dev.full_build(reload=False, background=True), (seed, step, done, dev.problems)
                 assert snapshot(dev.root) == tree, (seed, step, done)
             else:
