@@ -514,7 +514,7 @@ def _page_record(done: pages.Done, files: dict[str, list[int]] | None) -> dict[s
     return record
 
 
-def _inside(filename: object, folder: Path) -> str:
+def _path_in(filename: object, folder: Path) -> str:
     """``filename`` as a path inside ``folder`` (the staging folder, as the output folder will hold it), or ""."""
     if not isinstance(filename, str | bytes | os.PathLike):
         return ""
@@ -536,7 +536,7 @@ def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: Sta
         rendered = render_site(config, catalog, site, out, previous, workers, progress, clock, shard, api_kept)
     except OSError as exc:  # the staging folder goes with the failed build: what was published stays
         cause, hint = os_cause(exc, out.output.parent)
-        file = _inside(exc.filename, out.staging)
+        file = _path_in(exc.filename, out.staging)
         raise OutputError(Diagnostic(str(out.output), field="output_dir",
                                      message=f"cannot write {file or 'the new site'}: {cause}",
                                      hint=f"{hint}; nothing was published")) from None
