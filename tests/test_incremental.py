@@ -795,6 +795,16 @@ class _Catalogue:
         self.undo: list[Any] = []
         self.linked: list[Path] = []
 
+    @classmethod
+    def written(cls, site: Path, seed: int, models: int) -> _Catalogue:
+        """A synthetic catalogue of ``models`` models written to ``site``, with edits drawn from ``seed``."""
+        import random
+
+        from benchmarks.corpus import write_site_gen
+
+        write_site_gen(site, models)
+        return cls(site, random.Random(seed), models)
+
     def _models(self) -> list[Path]:
         return sorted((self.site / "content/models").glob("*/*.md"))
 
@@ -986,17 +996,14 @@ def test_random_edit_sequences_match_clean_builds(tmp_path: Path) -> None:
     site untouched. A build run again at once, with nothing to do, reports the same. For one seed, two shards
     are also run again after each build and merged: the merge is the clean build too, with every page taken
     from a shard."""
-    import random
 
-    from benchmarks.corpus import write_site_gen
 
     outcomes: set[str] = set()
     kept = 0
     for seed in (1, 2):
         site = tmp_path / f"site-{seed}"
-        write_site_gen(site, 80)
-        rng = random.Random(seed)
-        catalogue = _Catalogue(site, rng, 80)
+        catalogue = _Catalogue.written(site, seed, 80)
+        rng = catalogue.rng
         assert run_cli("build", "-j", "2", cwd=site).code == 0
         done: list[str] = []
         for step in range(14):

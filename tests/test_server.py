@@ -632,9 +632,7 @@ def test_random_content_edits_served_match_clean_builds(tmp_path: Path, monkeypa
     the background build. Every page the quick update rewrites is the clean build's page, byte for byte; the
     background build's tree is the clean build's tree; a batch a clean build refuses is refused. Seed 10 once
     found a new file taken for a quick update (test_a_new_file_saved_with_an_edit_leaves_both_to_a_full_build)."""
-    import random
 
-    from benchmarks.corpus import write_site_gen
     from site_gen.dev import DevSite
     from tests.test_incremental import _Catalogue, clean_build
 
@@ -643,9 +641,8 @@ def test_random_content_edits_served_match_clean_builds(tmp_path: Path, monkeypa
     checked = 0
     for seed in (10, 3):
         site = tmp_path / f"site-{seed}"
-        write_site_gen(site, 50)
-        rng = random.Random(seed)
-        catalogue = _Catalogue(site, rng, 50)
+        catalogue = _Catalogue.written(site, seed, 50)
+        rng = catalogue.rng
         dev = DevSite(site / "mkdocs.yml", tmp_path / f"work-{seed}")
         assert dev.full_build()
         for step in range(12):
