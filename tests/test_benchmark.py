@@ -91,7 +91,7 @@ def test_the_profile_samples_every_process_and_splits_the_time_by_phase(tmp_path
 
     write_site_gen(tmp_path / "sg", 200)
     script = str(ROOT / "benchmarks/profile.py")
-    cold = subprocess.run([sys.executable, script, str(tmp_path / "sg"), "--rate", "250", "--raw",
+    cold = subprocess.run([sys.executable, script, str(tmp_path / "sg"), "--rate", "250", "--top", "0", "--raw",
                            str(tmp_path / "cold.txt")], capture_output=True, text=True, timeout=600)
     assert cold.returncode == 0, cold.stderr[-2000:]
     print(cold.stdout)
@@ -100,7 +100,12 @@ def test_the_profile_samples_every_process_and_splits_the_time_by_phase(tmp_path
     for phase in ("pages (rendered, or their files linked)", "load content", "imports"):
         assert re.search(rf"^ +\d+\.\d\d s +\d+\.\d%  {re.escape(phase)}", cold.stdout, re.MULTILINE), phase
     assert re.search(r"^ +\d+\.\d\d s +\d+\.\d%  markdown-it-py$", cold.stdout, re.MULTILINE)
-    assert re.search(r"^ +\d+\.\d\d s +\d+\.\d%  Jinja2 \(the compiled templates\)$", cold.stdout, re.MULTILINE)
+    assert "(the rest)" not in cold.stdout  # --top 0: every library and function is listed
+    # The compiled templates' own time is 1-2% of a 200-model build, a few samples that may all land in Jinja's
+    # runtime (CI once ranked it 16th of 15 rows). What is certain is that py-spy sees the template's code on the
+    # stacks of the pages rendered; the parser's test below puts a template frame's own time under Jinja2.
+    raw = (tmp_path / "cold.txt").read_text(encoding="utf-8")
+    assert re.search(r";root \(model\.html:\d+\)", raw)
 
     models = sorted((tmp_path / "sg/content/models").rglob("*.md"))
     before = {p: p.read_bytes() for p in models}
