@@ -259,6 +259,11 @@ def tidy_blank_lines(text: str) -> str:
         while "\n\n\n" in tidy:
             tidy = tidy.replace("\n\n\n", "\n\n")
         return tidy.lstrip("\n") or "\n"
+    return _tidy_line_by_line(text)
+
+
+def _tidy_line_by_line(text: str) -> str:
+    """tidy_blank_lines for any text, a line at a time, following the fences that open and close."""
     out: list[str] = []
     fence = ""
     for line in text.strip("\n").split("\n"):

@@ -176,30 +176,18 @@ def test_the_templates_figures_are_the_functions_figures(value: float | int | No
             assert cached(float(value)) == computed(float(value))
 
 
-def _tidy_line_by_line(text: str) -> str:
-    """site_gen.markdown.tidy_blank_lines as it was, line by line: the reference its fence-free path must equal."""
-    out: list[str] = []
-    fence = ""
-    for line in text.strip("\n").split("\n"):
-        match = markdown._FENCE.match(line)
-        if match and (not fence or (match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence))):
-            fence = "" if fence else match.group(1)
-        elif not fence and not line.strip() and (not out or not out[-1].strip()):
-            continue
-        out.append(line if fence or line.strip() else "")
-    return "\n".join(out) + "\n"
+_BLANKS_AND_TEXT = ["a", "b ", " ", "\t", "\n", "\n", "\n", "\r", "\x0c", "\u00a0", "\u2028", "\x1c"]
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(st.sampled_from(["a", "b ", " ", "\t", "\n", "\n", "\n", "\r", "\x0c", "\u00a0", "\u2028", "\x1c",
-                                 "`", "~", "```", "~~~"]), max_size=40).map("".join))
+@given(st.lists(st.sampled_from([*_BLANKS_AND_TEXT, "`", "~", "```", "~~~"]), max_size=40).map("".join))
 def test_tidying_blank_lines_whole_text_equals_line_by_line(text: str) -> None:
-    assert markdown.tidy_blank_lines(text) == _tidy_line_by_line(text)
+    """Whichever way a text goes (a fence, or a backtick that opens none), it is tidied as line by line."""
+    assert markdown.tidy_blank_lines(text) == markdown._tidy_line_by_line(text)
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(st.sampled_from(["a", "b ", " ", "\t", "\n", "\n", "\n", "\r", "\x0c", "\u00a0", "\u2028", "\x1c"]),
-                max_size=40).map("".join))
+@given(st.lists(st.sampled_from(_BLANKS_AND_TEXT), max_size=40).map("".join))
 def test_tidying_text_without_fences_equals_line_by_line(text: str) -> None:
     """The whole-text path alone (any fence sends a text line by line)."""
-    assert markdown.tidy_blank_lines(text) == _tidy_line_by_line(text)
+    assert markdown.tidy_blank_lines(text) == markdown._tidy_line_by_line(text)
