@@ -7,12 +7,13 @@ is written; ``check`` runs the same pipeline with nothing written.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
 import tempfile
 import time
-from contextlib import nullcontext
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from .content import Content, load_content
 from .cpus import usable_cpus
 from .errors import ContentError, Diagnostic, OutputError, SiteGenError, os_cause
 from .formats import stamp
+from .prelink import Prelink
 from .render import DEFAULT_THEME, Renderer, check_overrides
 from .schema import Provider
 from .tokens import from_pieces, pieces
@@ -94,25 +96,30 @@ class Rendered:
     """The API listing's entries, made or kept: the next build keeps them."""
     sitewide_key: str = ""
     sitewide_files: list[str] = field(default_factory=list)
+    base_key: str = ""
+    """site_gen.cache.base_key: the next build links the previous pages early only when it is unchanged."""
 
 
 def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
                 previous: dict[str, Any] | None = None, workers: int = 1, progress: bool = False,
                 clock: _Clock | None = None, shard: tuple[int, int] | None = None,
-                api_kept: dict[str, str] | None = None) -> Rendered:
+                api_kept: dict[str, str] | None = None, prelink: Prelink | None = None,
+                base_key: str | None = None) -> Rendered:
     """Write every output into the staging folder: pages on all workers, beside them the site-wide files of the
     catalogue, then the llms-full files (made of the mirrors).
 
     With ``shard`` (i, n), only the pages whose place in the sorted job list is i modulo n, and no site-wide
     files: a merge build writes those, taking the pages from the shards. ``api_kept``: the API listing's
-    entries a previous build kept (site_gen.api.Summaries).
+    entries a previous build kept (site_gen.api.Summaries). ``prelink``: the previous build's pages linked early
+    (site_gen.prelink). ``base_key``: site_gen.cache.base_key, when the caller has it already.
     """
     clock = clock or _Clock()
     # Every page shows the site context. Most of it comes from the config (in the base key), but not all (the
     # about page's link comes from content): it is part of every key, except its build stamp, which
     # SOURCE_DATE_EPOCH fixes (in the base key) and which otherwise is each page's own render time.
-    base = pages.hash_of(cache.base_key(config), "site", repr(replace(site, generated_at="")))
-    rendered = Rendered(summaries=api.Summaries(base, api_kept))
+    base_key = base_key or cache.base_key(config)
+    base = pages.hash_of(base_key, "site", repr(replace(site, generated_at="")))
+    rendered = Rendered(summaries=api.Summaries(base, api_kept), base_key=base_key)
     job_list = pages.jobs(catalog, base)
     if shard:
         job_list = [job for k, job in enumerate(job_list) if k % shard[1] == shard[0]]
@@ -133,7 +140,8 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
 
     before = set(out.files)
     rendered.pages = pages.render_pages(config, catalog, site, out.staging, job_list, previous, workers, progress,
-                                        keep_hashes=shard is not None, also=None if shard else catalogue_files)
+                                        keep_hashes=shard is not None, also=None if shard else catalogue_files,
+                                        prelink=prelink)
     made = set(out.files) - before  # site-wide files only: the pages are recorded below
     clock.lap("pages, and the site-wide files of the catalogue", "joining the llms-full files")
     id_sets: dict[tuple[str, ...], frozenset[str]] = {}  # one set per distinct tuple of ids (pages.shared_ids)
@@ -356,39 +364,58 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
     signature = probe.signature if probe else cache.signature(config, now)
     workers = jobs or usable_cpus()
     parse_cache = config.root / ".site-gen-cache" / "content.pickle" if write else None
-    content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental, now=now,
-                           progress=progress)
-    clock.lap("load content", "checking the catalogue")
-    catalog = build_catalog(config, content)
-    kept = config.root / ".site-gen-cache" if write and not shard else None  # tables kept for the next build
-    similar_file, api_file = (kept / "similar.pickle", kept / "api-listing.pickle") if kept else (None, None)
-    before = similar.load(similar_file) if similar_file and incremental else None
-    table = catalog.compute_similar(before)  # computed once here, before workers fork, as is
-    catalog.served_by("")  # the index of the models each provider serves
-    clock.lap("catalogue checks", "computing the pages' keys")
-    # With ``strict`` the catalogue's warnings fail the build once the pages are checked too, so that one run
-    # reports every problem: the links' errors and warnings are only known then.
-    site = site_of(config, catalog, stamp_text)
-    count = len(catalog.models) + len(catalog.providers) + len(catalog.pages) + 1  # and the home page
-    warnings = sorted(catalog.warnings + check_overrides(config.templates_dir, config.root))
-    result = BuildResult(pages=count, warnings=warnings, generated_at=stamp_text, content=content,
-                         catalog=catalog, timings=clock.laps)
-    if not write:
-        with tempfile.TemporaryDirectory(prefix="site-gen-check-") as tmp, StagedOutput(Path(tmp) / "out") as staged:
-            _render_and_check(config, catalog, site, staged, result, strict, None, workers, sweep=True,
-                              progress=progress, clock=clock)
-        return result
-    check_output_dir(output, {"the project folder": config.root, "the content folder": config.content_dir,
-                              "the templates folder": config.templates_dir}, shown_output)
-    previous = _with_pages(config, output, probe.manifest) if probe and incremental else None
-    if previous is None and seed is not None and incremental and not (merge or shard) and seed.is_dir():
-        previous = _with_pages(config, seed, cache.load(config, seed))
-    if merge:
-        previous = cache.load_shards(merge)
-    api_kept = api.Summaries.read(api_file) if api_file and incremental else None
-    with StagedOutput(output) as staged:
+    protected = {"the project folder": config.root, "the content folder": config.content_dir,
+                 "the templates folder": config.templates_dir}
+    with contextlib.ExitStack() as stack:
+        # An edit build links the previous build's pages into its staging folder on the idle core while the
+        # content loads (site_gen.prelink): only when they can be reused, that is when the code, templates and
+        # config are those of the previous build, and more than one process is allowed.
+        staged: StagedOutput | None = None
+        previous: dict[str, Any] | None = None
+        prelink: Prelink | None = None
+        base_key = None
+        if write and incremental and workers > 1 and probe and probe.manifest and not (shard or merge):
+            base_key = cache.base_key(config)
+            if probe.manifest.get("base_key") == base_key:
+                check_output_dir(output, protected, shown_output)
+                previous = _with_pages(config, output, probe.manifest)
+                staged = stack.enter_context(StagedOutput(output))
+                prelink = stack.enter_context(closing(Prelink(Path(previous["dir"]), staged.staging, previous)))
+        content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental,
+                               now=now, progress=progress)
+        clock.lap("load content", "checking the catalogue")
+        catalog = build_catalog(config, content)
+        kept = config.root / ".site-gen-cache" if write and not shard else None  # tables kept for the next build
+        similar_file, api_file = (kept / "similar.pickle", kept / "api-listing.pickle") if kept else (None, None)
+        before = similar.load(similar_file) if similar_file and incremental else None
+        table = catalog.compute_similar(before)  # computed once here, before workers fork, as is
+        catalog.served_by("")  # the index of the models each provider serves
+        clock.lap("catalogue checks", "computing the pages' keys")
+        # With ``strict`` the catalogue's warnings fail the build once the pages are checked too, so that one run
+        # reports every problem: the links' errors and warnings are only known then.
+        site = site_of(config, catalog, stamp_text)
+        count = len(catalog.models) + len(catalog.providers) + len(catalog.pages) + 1  # and the home page
+        warnings = sorted(catalog.warnings + check_overrides(config.templates_dir, config.root))
+        result = BuildResult(pages=count, warnings=warnings, generated_at=stamp_text, content=content,
+                             catalog=catalog, timings=clock.laps)
+        if not write:
+            with tempfile.TemporaryDirectory(prefix="site-gen-check-") as tmp, \
+                    StagedOutput(Path(tmp) / "out") as checked:
+                _render_and_check(config, catalog, site, checked, result, strict, None, workers, sweep=True,
+                                  progress=progress, clock=clock)
+            return result
+        check_output_dir(output, protected, shown_output)
+        if staged is None:
+            previous = _with_pages(config, output, probe.manifest) if probe and incremental else None
+            if previous is None and seed is not None and incremental and not (merge or shard) and seed.is_dir():
+                previous = _with_pages(config, seed, cache.load(config, seed))
+            if merge:
+                previous = cache.load_shards(merge)
+            staged = stack.enter_context(StagedOutput(output))
+        api_kept = api.Summaries.read(api_file) if api_file and incremental else None
         rendered = _render_and_check(config, catalog, site, staged, result, strict, previous, workers, sweep=False,
-                                     progress=progress, clock=clock, shard=shard, api_kept=api_kept)
+                                     progress=progress, clock=clock, shard=shard, api_kept=api_kept,
+                                     prelink=prelink, base_key=base_key)
         clock.lap("link checks", "publishing")
         if shard:
             cache.save_shard(staged.staging, shard, [_page_record(done, None) for done in rendered.pages])
@@ -500,7 +527,8 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
                                 "llms_report": rendered.llms_report,
                                 # shown again by a build that finds nothing changed, as this build showed them
                                 "warnings": [warning.format() for warning in result.warnings],
-                                "sitewide_keys": rendered.sitewide_keys, "llms_pieces": rendered.llms_pieces})
+                                "sitewide_keys": rendered.sitewide_keys, "llms_pieces": rendered.llms_pieces,
+                                "base_key": rendered.base_key})
 
 
 def _page_record(done: pages.Done, files: dict[str, list[int]] | None) -> dict[str, Any]:
@@ -527,13 +555,15 @@ def _path_in(filename: object, folder: Path) -> str:
 def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, result: BuildResult,
                       strict: bool, previous: dict[str, Any] | None, workers: int, sweep: bool,
                       progress: bool = False, clock: _Clock | None = None,
-                      shard: tuple[int, int] | None = None, api_kept: dict[str, str] | None = None) -> Rendered:
+                      shard: tuple[int, int] | None = None, api_kept: dict[str, str] | None = None,
+                      prelink: Prelink | None = None, base_key: str | None = None) -> Rendered:
     """Render into ``out``, then check every link; any error aborts before anything is published.
 
     A shard's links are checked by the merge, which has every page.
     """
     try:
-        rendered = render_site(config, catalog, site, out, previous, workers, progress, clock, shard, api_kept)
+        rendered = render_site(config, catalog, site, out, previous, workers, progress, clock, shard, api_kept,
+                               prelink, base_key)
     except OSError as exc:  # the staging folder goes with the failed build: what was published stays
         cause, hint = os_cause(exc, out.output.parent)
         file = _path_in(exc.filename, out.staging)

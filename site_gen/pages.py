@@ -36,10 +36,11 @@ from tqdm import tqdm
 from . import api, links, tokens
 from .catalog import Catalog
 from .config import SiteConfig
+from .prelink import Prelink
 from .render import Renderer
 from .view import Site, index_page, model_page, provider_page, static_page
 from .workers import share
-from .writer import link_or_copy
+from .writer import create_file, link_or_copy
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,7 @@ def _render_one(job: Job) -> Done:
         target = f"{staging}/{name}"
         _make_parent(target)
         data = text.encode("utf-8")
-        with open(target, "wb") as handle:
-            handle.write(data)
+        create_file(target, data)
         sizes.append(len(data))
         encoded.append(data)
         if state.get("keep_hashes"):
@@ -207,12 +207,20 @@ def _reuse(record: dict[str, Any], files: tuple[str, ...], key: str, staging: Pa
                 with contextlib.suppress(OSError):
                     os.unlink(f"{target_dir}/{placed}")
             return None
+    return _kept(record, files, key, staging, stats, linked and not hashes, hashes)
+
+
+def _kept(record: dict[str, Any], files: tuple[str, ...], key: str, staging: Path, stats: list[tuple[int, int]],
+          linked: bool, hashes: Any = None) -> Done | None:
+    """The Done of a page whose files are in the staging folder as the previous build wrote them (hard-linked
+    when ``linked``: the same inodes, so the same stats), from its record; None, its files removed, when the
+    record is damaged: the page is rendered again."""
     try:
         return Done(files, key, shared_ids(tuple(record["ids"])), False, tuple(size for size, _ in stats),
                     int(record["gzipped"]), tuple((int(line), str(href)) for line, href in record["links"]),
                     int(record["pieces"]),
                     hashes=tuple(str(h) for h in hashes) if hashes and _STATE.get("keep_hashes") else (),
-                    stats=tuple(stats) if linked and not hashes else ())
+                    stats=tuple(stats) if linked else ())
     except (KeyError, TypeError, ValueError):  # a damaged record: render the page again
         for name in files:
             (staging / name).unlink(missing_ok=True)
@@ -261,11 +269,14 @@ def _chunk(batch: list[Job]) -> list[Done]:
 
 def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path, job_list: list[Job],
                  previous: dict[str, Any] | None, workers: int, progress: bool = False,
-                 keep_hashes: bool = False, also: Callable[[], None] | None = None) -> list[Done]:
+                 keep_hashes: bool = False, also: Callable[[], None] | None = None,
+                 prelink: Prelink | None = None) -> list[Done]:
     """Render (or reuse) every page; the result is in job order whatever the number of workers.
 
     ``also``: work of the building process's own that needs no page (the site-wide files computed from the
-    catalogue alone); it runs while the workers render, after the unchanged pages are linked."""
+    catalogue alone); it runs while the workers render, after the unchanged pages are linked.
+    ``prelink``: the previous build's pages already linked into the staging folder while the content loaded
+    (site_gen.prelink); those whose keys no longer match are removed before anything is written."""
     _STATE.clear()
     _MADE.clear()
     _IDS.clear()
@@ -279,6 +290,7 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
         todo: list[int] = []
         reusable: list[tuple[int, tuple[str, ...], dict[str, Any]]] = []
         late: list[int] = []
+        early = prelink.result() if prelink else {}
         for i, job in enumerate(job_list):  # by key alone: whether its files are intact is checked as they are linked
             files = _files(job)
             record = records.get(files[0])
@@ -286,13 +298,24 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                 reusable.append((i, files, record))
             else:
                 todo.append(i)
+        linked: dict[str, list[list[int]]] = {}
+        if prelink:
+            # A page linked early is taken as it is when its key matches and it has the same files; the files of
+            # every other one go, before any page or site-wide file is written into the staging folder.
+            linked = {files[0]: early[files[0]][1] for _, files, _ in reusable
+                      if files[0] in early and early[files[0]][0] == list(files)}
+            prelink.clear([files for name, (files, _) in early.items() if name not in linked])
 
         def own_work() -> None:
             """This process's work besides rendering: link the pages whose keys match (a stat and a link per
             file, not worth a worker; a page whose files were damaged or edited since is rendered at the end),
             then ``also``."""
             for i, files, record in reusable:
-                done[i] = _reuse(record, files, job_list[i].key, staging, previous_dir)
+                stats = linked.get(files[0])
+                if stats is not None:
+                    done[i] = _kept(record, files, job_list[i].key, staging, [(s, m) for s, m in stats], True)
+                else:
+                    done[i] = _reuse(record, files, job_list[i].key, staging, previous_dir)
                 if done[i] is None:
                     late.append(i)
                 else:

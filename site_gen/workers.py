@@ -20,7 +20,7 @@ from typing import Any
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -30,7 +30,7 @@ def _die_with_parent() -> None:
 
 def pool(workers: int) -> Pool:
     """A fork-based pool whose workers inherit the parent's state and are killed when it dies."""
-    return multiprocessing.get_context("fork").Pool(workers, initializer=_die_with_parent)
+    return multiprocessing.get_context("fork").Pool(workers, initializer=die_with_parent)
 
 
 def share(work: Callable[[Any], Any], items: Sequence[Any], workers: int,
@@ -55,7 +55,7 @@ def share(work: Callable[[Any], Any], items: Sequence[Any], workers: int,
         return index
 
     def child() -> None:
-        _die_with_parent()
+        die_with_parent()
         while (index := take()) < len(items):
             try:
                 results.put((index, True, work(items[index])))

@@ -53,12 +53,21 @@ def check_output_dir(output: Path, protected: dict[str, Path], shown: str | None
                                      hint="choose another folder or empty it; site-gen replaces its output whole"))
 
 
+def create_file(path: str, data: bytes) -> None:
+    """Write a new file: never into one already there, which in a staging folder may be a hard link to a
+    published file (site_gen.prelink links the previous build's pages in early): that would change the site."""
+    with open(path, "xb") as handle:
+        handle.write(data)
+
+
 def link_or_copy(source: str, target: str) -> bool:
     """Hard-link ``source`` to ``target``, or copy it where links fail (another file system: a shard's download
     folder, serve's first build from the project's build folder); True when linked. OSError if neither works."""
     try:
         os.link(source, target)
         return True
+    except FileExistsError:  # never copied over: the file there may be a published page's inode
+        raise
     except OSError:
         shutil.copyfile(source, target)
         return False
@@ -102,7 +111,7 @@ class StagedOutput:
             raise OutputError(Diagnostic(relative, message="output path leaves the output folder"))
         target.parent.mkdir(parents=True, exist_ok=True)
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        target.write_bytes(payload)
+        create_file(str(target), payload)
         self.bytes_written += len(payload)
 
     def record(self, files: tuple[str, ...], size: int) -> None:

@@ -50,19 +50,21 @@ def test_template_error_on_one_page_leaves_build_intact(built_site: tuple[Path, 
                                    OSError(errno.ENOSPC, "No space left on device")])
 def test_io_error_half_way_leaves_build_intact(built_site: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch,
                                                 error: OSError) -> None:
+    import site_gen.writer as writer
+
     site, before = built_site
-    real_write = Path.write_bytes
+    real_write = writer.create_file
     calls = {"n": 0}
 
-    def failing_write(self: Path, data: bytes) -> int:
-        if ".tmp-" in str(self):
+    def failing_write(path: str, data: bytes) -> None:
+        if ".tmp-" in path:
             calls["n"] += 1
-            if calls["n"] == 7:  # half-way through the pages
-                error.filename = str(self)
+            if calls["n"] == 7:  # half-way through the site-wide files
+                error.filename = path
                 raise error
-        return real_write(self, data)
+        real_write(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    monkeypatch.setattr(writer, "create_file", failing_write)
     result = run_cli("build", "--clean", cwd=site)
     assert result.code == 1
     # The file named as the output folder will hold it (not the staging folder), the cause in words and the
