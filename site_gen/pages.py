@@ -300,11 +300,12 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                 todo.append(i)
         linked: dict[str, list[list[int]]] = {}
         if prelink:
-            # A page linked early is taken as it is when its key matches and it has the same files; the files of
-            # every other one go, before any page or site-wide file is written into the staging folder.
-            linked = {files[0]: early[files[0]][1] for _, files, _ in reusable
-                      if files[0] in early and early[files[0]][0] == list(files)}
-            prelink.clear([files for name, (files, _) in early.items() if name not in linked])
+            # A page linked early (its record checked by the child: files, and stats as [size, mtime] integers) is
+            # taken as it is when its key matches and it has the same files; the files of every other one go,
+            # before any page or site-wide file is written into the staging folder.
+            linked = {files[0]: record["stat"] for _, files, record in reusable
+                      if files[0] in early and record["files"] == list(files)}
+            prelink.clear([records[name]["files"] for name in early if name not in linked])
 
         def own_work() -> None:
             """This process's work besides rendering: link the pages whose keys match (a stat and a link per

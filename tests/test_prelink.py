@@ -61,7 +61,7 @@ def test_an_edit_build_takes_the_early_links_and_writes_no_published_file(tmp_pa
     result = run_cli("build", "-j", "2", cwd=site)
     assert result.code == 0, result.err
     assert "pages rendered: 4, reused unchanged: 3" in result.out  # gemini, google, acme (serves it), index
-    assert len(spy) == 1 and len(spy[0].pages) == 7  # every page of the previous build was linked early
+    assert len(spy) == 1 and len(spy[0].result()) == 7  # every page of the previous build was linked early
     assert_untouched(tmp_path / "held", held)
     kept = site / "build/model/unknowns.html"
     assert kept.stat().st_ino == held["model/unknowns.html"][0]  # the previous build's own file
