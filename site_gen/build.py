@@ -125,16 +125,14 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
         job_list = [job for k, job in enumerate(job_list) if k % shard[1] == shard[0]]
     clock.lap("page keys")  # the pages' progress bar follows
     keyed = _Keyed(out, previous, rendered)
-    reused = False
 
     def catalogue_files() -> None:
         """The site-wide files that need the catalogue alone, made while the workers render pages."""
-        nonlocal reused
         # Logos are files of their own beside the providers' markdown: a replaced one is a change of its own.
         logos = _logos(config, catalog)
         rendered.sitewide_key = pages.hash_of(pages.content_key(base, catalog),
                                               [f"{path}\0{pages.file_hash(data)}" for path, data in logos.items()])
-        reused = _reuse_sitewide(out, previous, rendered)
+        reused = _reuse_sitewide(out, previous, rendered, keyed)
         if not reused:
             _write_sitewide(config, catalog, site, keyed, base, rendered.summaries, logos)
 
@@ -154,13 +152,12 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
         rendered.links[job.path] = done.links
     if shard:
         return rendered
-    before = set(out.files)
-    if not reused:
-        counted = {done.files[1]: done.pieces for done in rendered.pages}
-        page_keys = {job.path: job.key for job in job_list}
-        _write_full(config, catalog, out, keyed, counted, page_keys, base)
-        rendered.llms_report = sorted(keyed.report)
-    rendered.sitewide_files = sorted(made | (set(out.files) - before))
+    # The llms-full files hold the bodies, which the catalogue's files do not show: they have keys of their own.
+    counted = {done.files[1]: done.pieces for done in rendered.pages}
+    page_keys = {job.path: job.key for job in job_list}
+    _write_full(config, catalog, out, keyed, counted, page_keys, base)
+    rendered.llms_report = sorted(keyed.report)
+    rendered.sitewide_files = sorted(made)
     clock.lap("llms-full files (mirrors joined)", "checking links")
     return rendered
 
@@ -216,8 +213,9 @@ class _Keyed:
         self.report.append((path, size, from_pieces(count)))
 
 
-def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered: Rendered) -> bool:
-    """Site-wide files depend on the whole catalogue: reuse them all when no input changed at all."""
+def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered: Rendered, keyed: _Keyed) -> bool:
+    """The site-wide files of the catalogue show the front matter of every file: reuse them all when none changed
+    (an edit of a body leaves them as they are)."""
     if not previous or previous.get("sitewide_key") != rendered.sitewide_key:
         return False
     names, report = previous.get("sitewide"), previous.get("llms_report")
@@ -228,8 +226,10 @@ def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered
         return False  # a damaged manifest: write them afresh
     if not out.link_from(Path(previous["dir"]), names, previous["files"]):
         return False
-    rendered.llms_report = [tuple(row) for row in report]  # type: ignore[misc]
-    rendered.sitewide_keys, rendered.llms_pieces = dict(keys), dict(counts)
+    shown = set(names)
+    keyed.report += [tuple(row) for row in report if row[0] in shown]  # type: ignore[misc]
+    rendered.sitewide_keys.update({name: key for name, key in keys.items() if name in shown})
+    rendered.llms_pieces.update({name: count for name, count in counts.items() if name in shown})
     return True
 
 

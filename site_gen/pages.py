@@ -117,8 +117,10 @@ def jobs(catalog: Catalog, base_key: str) -> list[Job]:
 
 
 def content_key(base_key: str, catalog: Catalog) -> str:
-    """Key of the site-wide outputs: every content file counts, whole (the llms-full files hold the bodies)."""
-    return hash_of(base_key, "site", [e.digest for e in catalog.by_path.values()])
+    """Key of the site-wide files of the catalogue (sitemap, feed, search index, JSON listing, llms lists): they
+    show every file's front matter and no body (Entry.listed), so an edit of a body leaves them as they are. The
+    llms-full files, which hold the bodies, have keys of their own (made of their pages' keys)."""
+    return hash_of(base_key, "site", [e.listed for e in catalog.by_path.values()])
 
 
 _STATE: dict[str, Any] = {}

@@ -317,6 +317,28 @@ def test_site_wide_files_whose_inputs_did_not_change_are_not_rewritten(tmp_path:
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
 
 
+def test_an_edit_of_the_prose_alone_rewrites_only_the_llms_full_files(tmp_path: Path) -> None:
+    """The catalogue's site-wide files show front matter alone: after a body's edit they are the previous build's
+    own files (even the JSON listing, whose generated_at is that build's), and only the llms-full files that hold
+    the body are written again."""
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site, env={"SOURCE_DATE_EPOCH": ""}).code == 0
+    names = sorted(p.relative_to(site / "build").as_posix() for p in (site / "build").rglob("*")
+                   if p.is_file() and not p.name.endswith((".html", ".md", ".site-gen-output"))
+                   and "api/models/" not in p.as_posix())
+    before = {name: (site / "build" / name).stat().st_ino for name in names}
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    gemini.write_text(gemini.read_text() + "\nA sentence more, in the prose.\n")
+    result = run_cli("build", cwd=site, env={"SOURCE_DATE_EPOCH": ""})
+    assert result.code == 0, result.err
+    assert "pages rendered: 1, reused unchanged: 6" in result.out
+    rewritten = sorted(name for name in names if (site / "build" / name).stat().st_ino != before[name])
+    assert rewritten == ["llms-full.txt", "llms/providers/google-full.txt"]
+    assert "A sentence more" in (site / "build/llms-full.txt").read_text()
+    result = run_cli("build", "-v", cwd=site)  # the stamp fixed again: every page and file is made afresh
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
 def test_a_manifest_with_damaged_fields_is_not_trusted(tmp_path: Path) -> None:
     site = copy_site(tmp_path / "site")
     assert run_cli("build", cwd=site).code == 0
