@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import api, cache, hostconfig, links, markdown, pages, render, similar, sitewide, writer
+from . import api, cache, hostconfig, links, llms, markdown, pages, render, similar, sitewide, writer
 from .catalog import Catalog, build_catalog
 from .collector import collector_paused
 from .config import SiteConfig
@@ -98,6 +98,8 @@ class Rendered:
     sitewide_files: list[str] = field(default_factory=list)
     base_key: str = ""
     """site_gen.cache.base_key: the next build links the previous pages early only when it is unchanged."""
+    full_segments: dict[str, list[list[Any]]] = field(default_factory=dict)
+    """Where each page's mirror sits in each provider's llms-full file: the next build copies the unchanged ones."""
 
 
 def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
@@ -274,13 +276,19 @@ def _write_full(config: SiteConfig, catalog: Catalog, out: StagedOutput, keyed: 
     """The llms-full files: the mirrors of the pages just rendered or kept, joined per provider (and for the
     whole site while it stays small), each by a key of its own."""
     full_paths, full_keys, full_bytes = [], [], 0
+    segments = keyed.rendered.full_segments
     for entry in catalog.providers.values():
         if not catalog.models_of(entry.data.id):
             continue
         path = sitewide.provider_full_path(entry.slug)
         key = pages.hash_of(base, "llms-full", [page_keys[p] for p in sitewide.full_pages(catalog, entry)])
-        if not keyed.reuse(path, key):  # each mirror is a pure function of its page's key
-            keyed.write_llms(path, *sitewide.provider_full(catalog, entry, out.read, counted))
+        kept = _KeptSegments(catalog, keyed.previous, path, page_keys)
+        if keyed.reuse(path, key):  # each mirror is a pure function of its page's key
+            if kept.segments:
+                segments[path] = [[name, start, end] for name, (start, end) in kept.segments.items()]
+        else:
+            text, count, segments[path] = sitewide.provider_full(catalog, entry, out.read, counted, kept)
+            keyed.write_llms(path, text, count)
         full_paths.append(path)
         full_keys.append(key)
         full_bytes += keyed.report[-1][1]
@@ -288,6 +296,61 @@ def _write_full(config: SiteConfig, catalog: Catalog, out: StagedOutput, keyed: 
     if small and not keyed.reuse("llms-full.txt", pages.hash_of(base, "llms-full-all", full_keys)):
         keyed.write_llms("llms-full.txt", "".join(out.read(p) for p in full_paths),
                          sum(keyed.rendered.llms_pieces[p] for p in full_paths))
+
+
+_MIRROR = llms.full_separator("\0").split("\0")[0]  # what every separator starts with: "\n<!-- mirror: "
+
+
+class _KeptSegments:
+    """The segments of a provider's llms-full file that an edit left unchanged, taken from the previous build's
+    file instead of reading each mirror again (a price edit rewrites the full files of the dozen providers whose
+    pages show the model: 6,000 mirrors at 10,000 models).
+
+    A page's segment is kept when its key is the previous build's (its mirror is then the same bytes), the
+    previous file is as that build wrote it (size and mtime), the manifest names the segment's place in it,
+    and the text there starts with the page's separator; any doubt, and the mirror is read."""
+
+    def __init__(self, catalog: Catalog, previous: dict[str, Any], path: str, page_keys: dict[str, str]):
+        self.catalog, self.previous, self.path, self.page_keys = catalog, previous, path, page_keys
+        self.segments: dict[str, tuple[int, int]] = {}
+        self._text: str | None = None
+        found = previous.get("full_segments")
+        rows = found.get(path) if isinstance(found, dict) else None
+        if isinstance(rows, list):
+            for row in rows:
+                if isinstance(row, list) and len(row) == 3 and isinstance(row[0], str) \
+                        and type(row[1]) is int and type(row[2]) is int and 0 <= row[1] <= row[2]:
+                    self.segments[row[0]] = (row[1], row[2])
+
+    def __call__(self, page: str, separator: str) -> str | None:
+        place = self.segments.get(page)
+        records = self.previous.get("pages")
+        record = records.get(self.catalog.urls[page].html_file) if isinstance(records, dict) else None
+        if place is None or not isinstance(record, dict) or record.get("key") != self.page_keys[page]:
+            return None
+        text = self._previous_text()
+        if text is None:
+            return None
+        start, end = place
+        part = text[start:end]
+        # Exactly one segment, this page's: its separator first, no other one inside, and one (or the end) next.
+        if part.startswith(separator) and part.endswith("\n") and part.find(_MIRROR, len(separator)) < 0 \
+                and (end == len(text) or text.startswith(_MIRROR, end)):
+            return part
+        return None
+
+    def _previous_text(self) -> str | None:
+        if self._text is None:
+            self._text = ""
+            folder, record = self.previous.get("dir"), self.previous.get("files", {}).get(self.path)
+            try:
+                with open(f"{folder}/{self.path}", "rb") as handle:
+                    st = os.fstat(handle.fileno())
+                    if folder and isinstance(record, list) and record == [st.st_size, st.st_mtime_ns]:
+                        self._text = handle.read().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                pass
+        return self._text or None
 
 
 def _logos(config: SiteConfig, catalog: Catalog) -> dict[str, bytes]:
@@ -528,7 +591,7 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
                                 # shown again by a build that finds nothing changed, as this build showed them
                                 "warnings": [warning.format() for warning in result.warnings],
                                 "sitewide_keys": rendered.sitewide_keys, "llms_pieces": rendered.llms_pieces,
-                                "base_key": rendered.base_key})
+                                "base_key": rendered.base_key, "full_segments": rendered.full_segments})
 
 
 def _page_record(done: pages.Done, files: dict[str, list[int]] | None) -> dict[str, Any]:

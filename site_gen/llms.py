@@ -72,7 +72,12 @@ def model_note(row: dict) -> str:
 
 def full_text(title: str, mirrors: list[tuple[str, str]]) -> str:
     """Mirrors concatenated, each after a separator line that names its URL."""
-    return full_head(title, len(mirrors)) + "".join(f"{full_separator(url)}{text.rstrip()}\n" for url, text in mirrors)
+    return full_head(title, len(mirrors)) + "".join(full_part(full_separator(url), text) for url, text in mirrors)
+
+
+def full_part(separator: str, text: str) -> str:
+    """One mirror's segment of an llms-full file."""
+    return f"{separator}{text.rstrip()}\n"
 
 
 def full_head(title: str, count: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from . import api, formats, llms
@@ -89,19 +90,33 @@ def full_pages(catalog: Catalog, entry: Entry) -> list[str]:
     return [entry.path] + [m.path for m in catalog.models_of(entry.data.id)]
 
 
-def provider_full(catalog: Catalog, entry: Entry, read: Callable[[str], str],
-                  counted: dict[str, int]) -> tuple[str, int]:
-    """(text, token pieces) of a provider's llms-full file: its page's mirror and its models', concatenated.
+def provider_full(catalog: Catalog, entry: Entry, read: Callable[[str], str], counted: dict[str, int],
+                  kept: Callable[[str, str], str | None] | None = None) -> tuple[str, int, list[list[Any]]]:
+    """(text, token pieces, segments) of a provider's llms-full file: its page's mirror and its models',
+    concatenated (llms.full_text).
 
     ``counted`` holds each mirror's pieces (tokens.pieces), found when it was rendered, so the large files
-    are never scanned again; pieces never span the newlines that join them.
+    are never scanned again; pieces never span the newlines that join them. ``kept(path, separator)``: a page's
+    segment (its separator, mirror and newline) as the previous build's file holds it, when the page is
+    unchanged since, else None; the others are read. ``segments``: [path, start, end] of each page's segment
+    in the text, for the next build's ``kept``.
     """
-    pages = [catalog.urls[path] for path in full_pages(catalog, entry)]
+    paths = full_pages(catalog, entry)
     title = f"{entry.data.name}: every mirror"
-    text = llms.full_text(title, [(p.markdown_url, read(p.markdown_file)) for p in pages])
-    count = pieces(llms.full_head(title, len(pages))) + sum(
-        pieces(llms.full_separator(p.markdown_url)) + counted[p.markdown_file] for p in pages)
-    return text, count
+    head = llms.full_head(title, len(paths))
+    parts, segments, at = [head], [], len(head)
+    count = pieces(head)
+    for path in paths:
+        urls = catalog.urls[path]
+        separator = llms.full_separator(urls.markdown_url)
+        part = kept(path, separator) if kept else None
+        if part is None:
+            part = llms.full_part(separator, read(urls.markdown_file))
+        parts.append(part)
+        segments.append([path, at, at + len(part)])
+        at += len(part)
+        count += pieces(separator) + counted[urls.markdown_file]
+    return "".join(parts), count, segments
 
 
 def sitemap_files(config: SiteConfig, catalog: Catalog) -> Iterator[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 from time import time_ns
@@ -339,6 +340,56 @@ def test_an_edit_of_the_prose_alone_rewrites_only_the_llms_full_files(tmp_path: 
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
 
 
+def test_a_providers_llms_full_file_takes_its_unchanged_mirrors_from_the_previous_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A price edit rewrites the llms-full files of the providers whose pages show the model: the mirrors of
+    pages rendered again are read, the others are copied from the previous file, which must be as it was."""
+    import site_gen.writer as writer
+
+    read: list[str] = []
+    real = writer.StagedOutput.read
+    monkeypatch.setattr(writer.StagedOutput, "read", lambda self, name: read.append(name) or real(self, name))
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    rocket = site / "content/models/acme/rocket-1-20250101.md"
+    for step, price in enumerate(("2.5", "2.75")):
+        rocket.write_text(re.sub(r"(?m)^  input: .*$", f"  input: {price}", rocket.read_text(), count=1))
+        if step:  # the previous file changed since it was written: not one of its segments is taken
+            full = site / "build/llms/providers/acme-full.txt"
+            full.write_text(full.read_text().replace("ACME", "ACNE"))
+        read.clear()
+        result = run_cli("build", cwd=site)
+        assert result.code == 0, result.err
+        mirrors = sorted(name for name in read if name.startswith("llms/") and name.endswith(".md"))
+        if step:
+            assert "llms/models/unknowns.md" in mirrors
+        else:  # the provider's page and the model's are rendered again; its other model's mirror is copied
+            assert mirrors == ["llms/models/rocket-1-20250101.md", "llms/providers/acme.md"]
+        assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
+@pytest.mark.parametrize("spoil", ["merged", "shifted", "swapped", "past the end"])
+def test_a_wrong_place_of_a_mirror_in_the_manifest_is_not_trusted(tmp_path: Path, spoil: str) -> None:
+    """The manifest says where each mirror sits in the previous llms-full file; a place that is not exactly one
+    segment, the page's own, is not used: the mirror is read."""
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", cwd=site).code == 0
+    cache = next((site / ".site-gen-cache").glob("*.json"))
+    data = json.loads(read_cache(cache))
+    rows = data["full_segments"]["llms/providers/google-full.txt"]
+    assert [row[0] for row in rows] == ["content/providers/google.md", "content/models/google/gemini-2.5-pro.md"]
+    first, second = rows
+    rows[0] = {"merged": [first[0], first[1], second[2]], "shifted": [first[0], first[1], first[2] - 1],
+               "swapped": [first[0], second[1], second[2]], "past the end": [first[0], first[1], 10**9]}[spoil]
+    write_cache(cache, json.dumps(data).encode())
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    gemini.write_text(gemini.read_text() + "\nA sentence more, in the prose.\n")  # google's page is unchanged
+    result = run_cli("build", cwd=site)
+    assert result.code == 0, result.err
+    assert "pages rendered: 1, reused unchanged: 6" in result.out
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
 def test_a_manifest_with_damaged_fields_is_not_trusted(tmp_path: Path) -> None:
     site = copy_site(tmp_path / "site")
     assert run_cli("build", cwd=site).code == 0
@@ -357,6 +408,16 @@ def test_a_manifest_with_damaged_fields_is_not_trusted(tmp_path: Path) -> None:
         lambda d, p: [r.update(ids=[99, -1, "0", None, 0.0][k % 5]) for k, r in enumerate(p["pages"].values())],
         lambda d, p: p.update(ids=[["main", 3]] * 9),
         lambda d, p: p.update(ids={"not": "a list"}),
+        # Where each mirror sits in a provider's llms-full file: moved, swapped, merged with the next, or nonsense.
+        lambda d, p: d.update(full_segments={f: [[r[0], r[1] + 1, r[2]] for r in rows]
+                                             for f, rows in d["full_segments"].items()}),
+        lambda d, p: d.update(full_segments={f: [[r[0], *rows[-1 - k][1:]] for k, r in enumerate(rows)]
+                                             for f, rows in d["full_segments"].items()}),
+        lambda d, p: d.update(full_segments={f: [[r[0], r[1], rows[-1][2]] for r in rows]
+                                             for f, rows in d["full_segments"].items()}),
+        lambda d, p: d.update(full_segments={f: [[r[0], r[2], r[1]] for r in rows] + ["x", [1, 2, 3]]
+                                             for f, rows in d["full_segments"].items()}),
+        lambda d, p: d.update(full_segments=["not", "a", "mapping"]),
     ]
     for number, spoil in enumerate(damage):
         data, records = json.loads(read_cache(cache)), json.loads(read_cache(pages))
