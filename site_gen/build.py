@@ -106,21 +106,22 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
                 previous: dict[str, Any] | None = None, workers: int = 1, progress: bool = False,
                 clock: _Clock | None = None, shard: tuple[int, int] | None = None,
                 api_kept: dict[str, str] | None = None, prelink: Prelink | None = None,
-                base_key: str | None = None) -> Rendered:
+                base_key: str | None = None, listings: pages.Listings | None = None) -> Rendered:
     """Write every output into the staging folder: pages on all workers, beside them the site-wide files of the
     catalogue, then the llms-full files (made of the mirrors).
 
     With ``shard`` (i, n), only the pages whose place in the sorted job list is i modulo n, and no site-wide
     files: a merge build writes those, taking the pages from the shards. ``api_kept``: the API listing's
     entries a previous build kept (site_gen.api.Summaries). ``prelink``: the previous build's pages linked early
-    (site_gen.prelink). ``base_key``: site_gen.cache.base_key, when the caller has it already.
+    (site_gen.prelink). ``base_key``: site_gen.cache.base_key, when the caller has it already. ``listings``: the
+    listing pages being rendered by a child since the catalogue was checked (site_gen.pages.start_listings).
     """
     clock = clock or _Clock()
     # Every page shows the site context. Most of it comes from the config (in the base key), but not all (the
     # about page's link comes from content): it is part of every key, except its build stamp, which
     # SOURCE_DATE_EPOCH fixes (in the base key) and which otherwise is each page's own render time.
     base_key = base_key or cache.base_key(config)
-    base = pages.hash_of(base_key, "site", repr(replace(site, generated_at="")))
+    base = page_base(base_key, site)
     rendered = Rendered(summaries=api.Summaries(base, api_kept), base_key=base_key)
     job_list = pages.jobs(catalog, base)
     if shard:
@@ -141,7 +142,7 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     before = set(out.files)
     rendered.pages = pages.render_pages(config, catalog, site, out.staging, job_list, previous, workers, progress,
                                         keep_hashes=shard is not None, also=None if shard else catalogue_files,
-                                        prelink=prelink)
+                                        prelink=prelink, listings=listings)
     made = set(out.files) - before  # site-wide files only: the pages are recorded below
     clock.lap("pages, and the site-wide files of the catalogue", "joining the llms-full files")
     id_sets: dict[tuple[str, ...], frozenset[str]] = {}  # one set per distinct tuple of ids (pages.shared_ids)
@@ -162,6 +163,12 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     rendered.sitewide_files = sorted(made)
     clock.lap("llms-full files (mirrors joined)", "checking links")
     return rendered
+
+
+def page_base(base_key: str, site: Site) -> str:
+    """What every page's key starts with: the code, templates and config (site_gen.cache.base_key) and the site
+    context every page shows, but its build stamp."""
+    return pages.hash_of(base_key, "site", repr(replace(site, generated_at="")))
 
 
 class _Keyed:
@@ -448,6 +455,15 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
                                now=now, progress=progress)
         clock.lap("load content", "checking the catalogue")
         catalog = build_catalog(config, content)
+        listings = None
+        if prelink is not None and previous is not None and staged is not None and base_key:
+            # The listing pages it must render again, on the idle core while the rest of the keys are made.
+            catalog.served_by("")  # the index of the models each provider serves: made once, before the fork
+            early_site = site_of(config, catalog, stamp_text)
+            listings = pages.start_listings(config, catalog, early_site, staged.staging,
+                                            page_base(base_key, early_site), previous, prelink)
+            if listings is not None:
+                stack.callback(listings.close)
         kept = config.root / ".site-gen-cache" if write and not shard else None  # tables kept for the next build
         similar_file, api_file = (kept / "similar.pickle", kept / "api-listing.pickle") if kept else (None, None)
         before = similar.load(similar_file) if similar_file and incremental else None
@@ -478,7 +494,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         api_kept = api.Summaries.read(api_file) if api_file and incremental else None
         rendered = _render_and_check(config, catalog, site, staged, result, strict, previous, workers, sweep=False,
                                      progress=progress, clock=clock, shard=shard, api_kept=api_kept,
-                                     prelink=prelink, base_key=base_key)
+                                     prelink=prelink, base_key=base_key, listings=listings)
         clock.lap("link checks", "publishing")
         if shard:
             cache.save_shard(staged.staging, shard, [_page_record(done, None) for done in rendered.pages])
@@ -619,14 +635,15 @@ def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: Sta
                       strict: bool, previous: dict[str, Any] | None, workers: int, sweep: bool,
                       progress: bool = False, clock: _Clock | None = None,
                       shard: tuple[int, int] | None = None, api_kept: dict[str, str] | None = None,
-                      prelink: Prelink | None = None, base_key: str | None = None) -> Rendered:
+                      prelink: Prelink | None = None, base_key: str | None = None,
+                      listings: pages.Listings | None = None) -> Rendered:
     """Render into ``out``, then check every link; any error aborts before anything is published.
 
     A shard's links are checked by the merge, which has every page.
     """
     try:
         rendered = render_site(config, catalog, site, out, previous, workers, progress, clock, shard, api_kept,
-                               prelink, base_key)
+                               prelink, base_key, listings)
     except OSError as exc:  # the staging folder goes with the failed build: what was published stays
         cause, hint = os_cause(exc, out.output.parent)
         file = _path_in(exc.filename, out.staging)

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
-import signal
 from pathlib import Path
 from typing import Any
 
-from .workers import die_with_parent
+from .workers import Background
 
 LINKED, NONE = 1, 2
 
@@ -86,68 +84,38 @@ class Prelink:
     def __init__(self, source: Path, staging: Path, previous: dict[str, Any]):
         self.staging = staging
         self.previous = previous
-        self.pid = 0
-        self._read = -1
         self._linked: set[str] | None = None
+        self._child: Background | None = None
         if not isinstance(previous.get("pages"), dict) or not previous["pages"] or not hasattr(os, "fork"):
             self._linked = set()
             return
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: link, report, and leave without running anything of the parent's
-            code = 1
-            try:
-                os.close(read)
-                die_with_parent()
-                pages = candidates(previous)
-                flags = link_pages(str(source), str(staging), pages)
-                done = list(zip(pages, flags, strict=True))
-                report = pickle.dumps(([page[0] for page, flag in done if flag == LINKED],
-                                       [page[1] for page, flag in done if not flag]), protocol=pickle.HIGHEST_PROTOCOL)
-                view = memoryview(report)
-                while view:
-                    view = view[os.write(write, view):]
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write)
-        self.pid, self._read = pid, read
+
+        def link(_: object) -> tuple[list[str], list[list[str]]]:
+            pages = candidates(previous)
+            done = list(zip(pages, link_pages(str(source), str(staging), pages), strict=True))
+            return [page[0] for page, flag in done if flag == LINKED], [page[1] for page, flag in done if not flag]
+
+        self._child = Background(link, [None])
 
     def result(self) -> set[str]:
         """The pages whose files the child linked (by their first file), once it has ended. No other page of the
         previous build has a name left in the staging folder: none holds a link into the published site."""
         if self._linked is None:
-            report = bytearray()
-            with contextlib.suppress(OSError):
-                while chunk := os.read(self._read, 1 << 16):
-                    report += chunk
-            status = self._end(kill=False)
+            assert self._child is not None
             try:
-                linked, dirty = pickle.loads(report) if status == 0 else (None, None)
-            except Exception:  # cut short: it died while it wrote
-                linked, dirty = None, None
-            if linked is None:  # it died midway: nothing it did is trusted
-                self.clear([files for _, files, _ in candidates(self.previous)])
-                linked = []
-            else:
-                self.clear(dirty)
+                [(linked, dirty)] = self._child.result()
+            except Exception:  # it died or failed midway: nothing it did is trusted
+                linked, dirty = [], [files for _, files, _ in candidates(self.previous)]
+            self.clear(dirty)
             self._linked = set(linked)
         return self._linked
 
-    def _end(self, kill: bool) -> int:
-        """Wait for the child (killed first with ``kill``); its wait status, -1 when there was none to wait for."""
-        status = -1
-        if self.pid:
-            if kill:
-                with contextlib.suppress(OSError):
-                    os.kill(self.pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                status = os.waitpid(self.pid, 0)[1]
-            self.pid = 0
-        if self._read >= 0:
-            os.close(self._read)
-            self._read = -1
-        return status
+    def release(self, names: list[str]) -> None:
+        """Clear the files of these pages (by their first file) and forget them: they are to be rendered."""
+        linked = self.result()
+        records = self.previous["pages"]
+        self.clear([records[name]["files"] for name in names if name in linked])
+        linked.difference_update(names)
 
     def clear(self, pages: list[list[str]]) -> None:
         """Remove these pages' files from the staging folder (those that are there)."""
@@ -158,4 +126,5 @@ class Prelink:
 
     def close(self) -> None:
         """Stop the child if it still runs (the build failed before it needed the pages)."""
-        self._end(kill=True)
+        if self._child is not None:
+            self._child.close()

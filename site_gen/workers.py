@@ -6,9 +6,11 @@ into a staging folder the next build has already cleaned up.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import multiprocessing
+import os
 import pickle
 import queue
 import signal
@@ -110,3 +112,69 @@ def share(work: Callable[[Any], Any], items: Sequence[Any], workers: int,
             process.join()
         results.close()
         results.cancel_join_thread()
+
+
+class Background:
+    """``work(item)`` for each item, in one forked child, while this process goes on; ``result()`` waits for it.
+
+    For work this process knows early and would otherwise do later, with a core idle meanwhile (site_gen.pages
+    renders the listing pages of an edit build this way while the catalogue's other checks and keys are made).
+    The results come back pickled through a pipe; the child's exception is raised by ``result()``, as ``share``
+    raises a worker's. A child that dies without its results is an error, not a hang."""
+
+    def __init__(self, work: Callable[[Any], Any], items: Sequence[Any]):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                os.close(read)
+                die_with_parent()
+                try:
+                    message: tuple[bool, Any] = (True, [work(item) for item in items])
+                    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+                except BaseException as exc:  # sent whole when it pickles (site_gen's errors do), else as text
+                    try:
+                        payload = pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
+                    except Exception:
+                        text = "".join(traceback.format_exception(exc))
+                        payload = pickle.dumps((False, RuntimeError(text)), protocol=pickle.HIGHEST_PROTOCOL)
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(write, view):]
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pid, self._read = pid, read
+
+    def result(self) -> list[Any]:
+        data = bytearray()
+        while chunk := os.read(self._read, 1 << 16):
+            data += chunk
+        status = self._end(kill=False)
+        try:
+            ok, payload = pickle.loads(data)
+        except Exception:
+            raise RuntimeError(f"a worker process ended without its results (wait status {status})") from None
+        if not ok:
+            raise payload
+        return payload
+
+    def _end(self, kill: bool) -> int:
+        status = -1
+        if self.pid:
+            if kill:
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                status = os.waitpid(self.pid, 0)[1]
+            self.pid = 0
+        if self._read >= 0:
+            os.close(self._read)
+            self._read = -1
+        return status
+
+    def close(self) -> None:
+        """Stop the child if it still runs (the build failed before it needed the results)."""
+        self._end(kill=True)

@@ -61,7 +61,11 @@ def test_an_edit_build_takes_the_early_links_and_writes_no_published_file(tmp_pa
     result = run_cli("build", "-j", "2", cwd=site)
     assert result.code == 0, result.err
     assert "pages rendered: 4, reused unchanged: 3" in result.out  # gemini, google, acme (serves it), index
-    assert len(spy) == 1 and len(spy[0].result()) == 7  # every page of the previous build was linked early
+    # Every page of the previous build was linked early; the index was then handed to another child to render,
+    # and the others whose keys changed are rendered again with the rest.
+    assert len(spy) == 1 and spy[0].result() == {"about.html", "model/gemini-2.5-pro.html", "provider/acme.html",
+                                                 "provider/google.html", "model/rocket-1-20250101.html",
+                                                 "model/unknowns.html"}
     assert_untouched(tmp_path / "held", held)
     kept = site / "build/model/unknowns.html"
     assert kept.stat().st_ino == held["model/unknowns.html"][0]  # the previous build's own file
@@ -135,7 +139,7 @@ def test_a_content_error_stops_the_child_and_leaves_the_site_as_it_was(tmp_path:
     gemini.write_text(gemini.read_text().replace("input: 1.25", "input: [1.5", 1))
     result = run_cli("build", "-j", "2", cwd=site)
     assert result.code == 1 and result.problems[0].startswith(GEMINI + ":")
-    assert len(spy) == 1 and spy[0].pid == 0  # waited for: no child left behind
+    assert len(spy) == 1 and spy[0]._child is not None and spy[0]._child.pid == 0  # waited for: none left behind
     assert snapshot(site / "build") == before
     assert leftovers(site) == []
 
@@ -167,3 +171,52 @@ def test_the_child_links_only_files_as_recorded(tmp_path: Path) -> None:
     assert list(prelink.link_pages(str(source), str(target), pages)) == [prelink.LINKED, prelink.NONE, prelink.NONE]
     assert (target / "m/a.md").stat().st_ino == (source / "m/a.md").stat().st_ino
     assert not (target / "m/b.html").exists() and not (target / "m/c.html").exists()
+
+
+def test_the_listing_pages_an_edit_needs_are_rendered_while_the_keys_are_made(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import site_gen.pages as pages
+
+    started: list[list[str]] = []
+    real = pages.start_listings
+
+    def spy_listings(*args: object) -> object:
+        listings = real(*args)  # type: ignore[arg-type]
+        started.append([job.path for job in listings.jobs] if listings else [])
+        return listings
+
+    monkeypatch.setattr(pages, "start_listings", spy_listings)
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", "-j", "2", cwd=site).code == 0
+    assert started == []  # a first build renders them with the rest
+    held = hold_published(site, tmp_path / "held")
+    gemini = site / GEMINI
+    gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
+    result = run_cli("build", "-j", "2", cwd=site)
+    assert result.code == 0, result.err
+    assert "pages rendered: 4, reused unchanged: 3" in result.out
+    assert started == [["index"]]
+    assert_untouched(tmp_path / "held", held)
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
+    gemini.write_text(gemini.read_text() + "\nMore prose.\n")  # no listing shows it
+    assert run_cli("build", "-j", "2", cwd=site).code == 0
+    assert started[-1] == []
+    assert snapshot(site / "build") == clean_twin(site, tmp_path)
+
+
+def test_an_error_in_a_listing_rendered_early_fails_the_build_as_it_would_otherwise(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    (site / "templates").mkdir()
+    (site / "templates/index.html").write_text((ROOT / "templates/index.html").read_text().replace(
+        "{% block main %}", "{% block main %}{% if page.rows | length > 3 %}{{ page.no_such_field }}{% endif %}"))
+    assert run_cli("build", "-j", "2", cwd=site).code == 0
+    before = snapshot(site / "build")
+    (site / "content/models/acme/new-one.md").write_text(
+        "---\nid: new-one\ntitle: New One\nprovider: acme\ndata_updated: 2026-02-01\n---\nNew.\n")
+    result = run_cli("build", "-j", "2", cwd=site)
+    assert result.code == 1
+    assert result.problems[0].startswith("templates/index.html:")
+    assert "'no_such_field' is undefined" in result.problems[0]
+    assert run_cli("build", "-j", "1", cwd=site).problems == result.problems  # the same words on one process
+    assert snapshot(site / "build") == before
+    assert leftovers(site) == []
