@@ -136,6 +136,8 @@ def start_listings(config: SiteConfig, catalog: Catalog, site: Site, staging: Pa
     rendering them all after the index ended later than the workers sharing them (measured at 10,000 models).
     Its previous files are cleared first; render_pages collects the page (``Background.result``) and renders
     only the others."""
+    if not hasattr(os, "fork"):  # no child to render it (Windows): it is rendered with the rest
+        return None
     records = previous.get("pages")
     records = records if isinstance(records, dict) else {}
     _STATE.update(catalog=catalog)  # for _files, in this process; render_pages sets it afresh

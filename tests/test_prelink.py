@@ -220,3 +220,13 @@ def test_an_error_in_a_listing_rendered_early_fails_the_build_as_it_would_otherw
     assert run_cli("build", "-j", "1", cwd=site).problems == result.problems  # the same words on one process
     assert snapshot(site / "build") == before
     assert leftovers(site) == []
+
+
+def test_without_fork_nothing_is_linked_or_rendered_early(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Where the system cannot fork (Windows), the build links and renders every page itself."""
+    import site_gen.pages as pages
+
+    monkeypatch.delattr(os, "fork")
+    early = prelink.Prelink(tmp_path, tmp_path / "staging", {"pages": {"a.html": {"files": ["a.html"]}}})
+    assert early.result() == set()
+    assert pages.start_listings(None, None, None, tmp_path, "", {}, early) is None  # type: ignore[arg-type]
