@@ -161,27 +161,33 @@ def robots(config: SiteConfig) -> str:
 
 def feed(config: SiteConfig, catalog: Catalog, site: Site) -> str:
     """Atom feed of new models and price changes, dated by the data (never by the build)."""
-    items: list[tuple[str, str, str, str, str]] = []  # (date, id, title, link, summary)
+    # Every release and price change is a candidate, by (date, id); only the newest FEED_ENTRIES are written, so
+    # only theirs are worded (10,000 models have ~14,000 candidates: their summaries were most of the feed's time).
+    found: list[tuple[str, str, Entry, Any, Any]] = []  # (date, id, entry, the point, the prices before it)
     for entry in catalog.models:
         model = entry.data
-        urls = catalog.urls[entry.path]
-        name = display_name(model)  # type: ignore[arg-type]
+        href = catalog.urls[entry.path].canonical_url
         if model.release_date:  # type: ignore[union-attr]
-            items.append((model.release_date.isoformat(), f"{urls.canonical_url}#released", f"New model: {name}",
-                          urls.canonical_url, f"{name} was released on {model.release_date.isoformat()}."))
+            found.append((model.release_date.isoformat(), f"{href}#released", entry, None, None))  # type: ignore[union-attr]
         previous = None
         for point in model.price_history:  # type: ignore[union-attr]
             prices = (point.input, point.output)
             if previous is not None and prices != previous:
-                items.append((point.date.isoformat(), f"{urls.canonical_url}#price-{point.date.isoformat()}",
-                              f"Price change: {name}", urls.canonical_url,
-                              f"{name}: input {formats.price(previous[0])} to {formats.price(point.input)}, "
-                              f"output {formats.price(previous[1])} to {formats.price(point.output)} per 1M tokens "
-                              f"(recorded {point.date.isoformat()}"
-                              f"{', ' + point.source.name if point.source else ''})."))
+                date = point.date.isoformat()
+                found.append((date, f"{href}#price-{date}", entry, point, previous))
             previous = prices
-    items.sort(key=lambda item: (item[0], item[1]), reverse=True)
-    items = items[:FEED_ENTRIES]
+    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    items: list[tuple[str, str, str, str, str]] = []  # (date, id, title, link, summary)
+    for date, ident, entry, point, before in found[:FEED_ENTRIES]:
+        name = display_name(entry.data)  # type: ignore[arg-type]
+        link = catalog.urls[entry.path].canonical_url
+        if point is None:
+            items.append((date, ident, f"New model: {name}", link, f"{name} was released on {date}."))
+        else:
+            items.append((date, ident, f"Price change: {name}", link,
+                          f"{name}: input {formats.price(before[0])} to {formats.price(point.input)}, "
+                          f"output {formats.price(before[1])} to {formats.price(point.output)} per 1M tokens "
+                          f"(recorded {date}{', ' + point.source.name if point.source else ''})."))
     updated = (items[0][0] if items else catalog.data_updated.isoformat()) + "T00:00:00Z"
     out = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
            f"  <title>{escape(config.site_name)}: new models and price changes</title>",
