@@ -314,8 +314,8 @@ class _KeptSegments:
     pages show the model: 6,000 mirrors at 10,000 models).
 
     A page's segment is kept when its key is the previous build's (its mirror is then the same bytes), the
-    previous file is as that build wrote it (size and mtime), the manifest names the segment's place in it,
-    and the text there starts with the page's separator; any doubt, and the mirror is read."""
+    previous file is as that build wrote it (size and mtime), and the place the manifest names is exactly that
+    page's segment (``__call__``); any doubt, and the mirror is read."""
 
     def __init__(self, catalog: Catalog, previous: dict[str, Any], path: str, page_keys: dict[str, str]):
         self.catalog, self.previous, self.path, self.page_keys = catalog, previous, path, page_keys
@@ -455,24 +455,22 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
                                now=now, progress=progress)
         clock.lap("load content", "checking the catalogue")
         catalog = build_catalog(config, content)
+        catalog.served_by("")  # the index of the models each provider serves: made once, before any fork
+        site = site_of(config, catalog, stamp_text)
         listings = None
         if prelink is not None and previous is not None and staged is not None and base_key:
-            # The listing pages it must render again, on the idle core while the rest of the keys are made.
-            catalog.served_by("")  # the index of the models each provider serves: made once, before the fork
-            early_site = site_of(config, catalog, stamp_text)
-            listings = pages.start_listings(config, catalog, early_site, staged.staging,
-                                            page_base(base_key, early_site), previous, prelink)
+            # The index, if it must be rendered again, on the idle core while the rest of the keys are made.
+            listings = pages.start_listings(config, catalog, site, staged.staging, page_base(base_key, site),
+                                            previous, prelink)
             if listings is not None:
                 stack.callback(listings.close)
         kept = config.root / ".site-gen-cache" if write and not shard else None  # tables kept for the next build
         similar_file, api_file = (kept / "similar.pickle", kept / "api-listing.pickle") if kept else (None, None)
         before = similar.load(similar_file) if similar_file and incremental else None
         table = catalog.compute_similar(before)  # computed once here, before workers fork, as is
-        catalog.served_by("")  # the index of the models each provider serves
         clock.lap("catalogue checks", "computing the pages' keys")
         # With ``strict`` the catalogue's warnings fail the build once the pages are checked too, so that one run
         # reports every problem: the links' errors and warnings are only known then.
-        site = site_of(config, catalog, stamp_text)
         count = len(catalog.models) + len(catalog.providers) + len(catalog.pages) + 1  # and the home page
         warnings = sorted(catalog.warnings + check_overrides(config.templates_dir, config.root))
         result = BuildResult(pages=count, warnings=warnings, generated_at=stamp_text, content=content,

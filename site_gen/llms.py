@@ -70,13 +70,9 @@ def model_note(row: dict) -> str:
     return "; ".join(bits)
 
 
-def full_text(title: str, mirrors: list[tuple[str, str]]) -> str:
-    """Mirrors concatenated, each after a separator line that names its URL."""
-    return full_head(title, len(mirrors)) + "".join(full_part(full_separator(url), text) for url, text in mirrors)
-
-
 def full_part(separator: str, text: str) -> str:
-    """One mirror's segment of an llms-full file."""
+    """One mirror's segment of an llms-full file (full_head, then a segment per mirror): the separator line that
+    names its URL, then the mirror."""
     return f"{separator}{text.rstrip()}\n"
 
 

@@ -139,30 +139,20 @@ def start_listings(config: SiteConfig, catalog: Catalog, site: Site, staging: Pa
     if not hasattr(os, "fork"):  # no child to render it (Windows): it is rendered with the rest
         return None
     records = previous.get("pages")
-    records = records if isinstance(records, dict) else {}
-    _STATE.update(catalog=catalog)  # for _files, in this process; render_pages sets it afresh
-    try:
-        linked = prelink.result()
-        todo, names = [], []
-        for job in [index_job(catalog, base_key)]:
-            files = _files(job)
-            record = records.get(files[0])
-            if not (files[0] in linked and isinstance(record, dict) and record.get("key") == job.key
-                    and record.get("files") == list(files)):
-                todo.append(job)
-                names.append(files[0])
-    finally:
-        _STATE.clear()
-    if not todo:
-        return None
-    prelink.release(names)
+    job = index_job(catalog, base_key)
+    name = INDEX_FILES.html_file
+    record = records.get(name) if isinstance(records, dict) else None
+    if name in prelink.result() and isinstance(record, dict) and record.get("key") == job.key \
+            and record.get("files") == [INDEX_FILES.html_file, INDEX_FILES.markdown_file]:
+        return None  # linked early and unchanged: taken with the others
+    prelink.release([name])
 
-    def render(job: Job) -> Done:
+    def render(page: Job) -> Done:  # in the child, whose _STATE render_pages has not set
         if not _STATE:
             _STATE.update(config=config, catalog=catalog, site=site, staging=staging, keep_hashes=False)
-        return _render_one(job)
+        return _render_one(page)
 
-    return Listings(todo, Background(render, todo))
+    return Listings([job], Background(render, [job]))
 
 
 @dataclass

@@ -93,7 +93,7 @@ def full_pages(catalog: Catalog, entry: Entry) -> list[str]:
 def provider_full(catalog: Catalog, entry: Entry, read: Callable[[str], str], counted: dict[str, int],
                   kept: Callable[[str, str], str | None] | None = None) -> tuple[str, int, list[list[Any]]]:
     """(text, token pieces, segments) of a provider's llms-full file: its page's mirror and its models',
-    concatenated (llms.full_text).
+    concatenated (llms.full_head, then llms.full_part for each).
 
     ``counted`` holds each mirror's pieces (tokens.pieces), found when it was rendered, so the large files
     are never scanned again; pieces never span the newlines that join them. ``kept(path, separator)``: a page's
