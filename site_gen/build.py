@@ -455,7 +455,8 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
                                now=now, progress=progress)
         clock.lap("load content", "checking the catalogue")
         catalog = build_catalog(config, content)
-        catalog.served_by("")  # the index of the models each provider serves: made once, before any fork
+        catalog.serving("")  # the indexes of the models each provider serves and lists: made once, before any fork
+        catalog.models_of("")
         site = site_of(config, catalog, stamp_text)
         listings = None
         if prelink is not None and previous is not None and staged is not None and base_key:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .config import SiteConfig
-from .content import Content, Entry
+from .content import Content, Entry, Facts
 from .errors import ContentError, Diagnostic
 from .schema import Model, Pricing
 from .urls import RESERVED_SLUGS, SITE_FILES, OutputPlan, PageUrls, page_urls
@@ -53,20 +53,37 @@ class Catalog:  # frozen, but with cached derived views
     def _by_provider(self) -> dict[str, list[Entry]]:
         out: dict[str, list[Entry]] = {}
         for entry in self.models:
-            out.setdefault(entry.data.provider, []).append(entry)  # type: ignore[union-attr]
+            out.setdefault(facts(entry).provider, []).append(entry)
         return out
 
     def served_by(self, provider_id: str) -> list[tuple[Entry, Any]]:
-        """(model, availability row) of every model the provider serves, in catalogue order."""
+        """(model, availability row) of every model the provider serves, in catalogue order. Only these models'
+        data is read: a build that renders no provider's page reads none (Entry)."""
+        rows = self._rows.get(provider_id)
+        if rows is None:
+            # a model with two rows for the provider is once here
+            models = {id(entry): entry for entry in self.serving(provider_id)}.values()
+            rows = self._rows[provider_id] = [(entry, row) for entry in models
+                                              for row in entry.data.availability  # type: ignore[union-attr]
+                                              if row.provider == provider_id]
+        return rows
+
+    def serving(self, provider_id: str) -> list[Entry]:
+        """The models the provider serves, in catalogue order, once for each of their availability rows that
+        names it (the facts of served_by, for the pages' keys)."""
         return self._serving.get(provider_id, [])
 
     @functools.cached_property
-    def _serving(self) -> dict[str, list[tuple[Entry, Any]]]:
-        out: dict[str, list[tuple[Entry, Any]]] = {}
+    def _serving(self) -> dict[str, list[Entry]]:
+        out: dict[str, list[Entry]] = {}
         for entry in self.models:
-            for row in entry.data.availability:  # type: ignore[union-attr]
-                out.setdefault(row.provider, []).append((entry, row))
+            for provider in facts(entry).serving:
+                out.setdefault(provider, []).append(entry)
         return out
+
+    @functools.cached_property
+    def _rows(self) -> dict[str, list[tuple[Entry, Any]]]:
+        return {}
 
     @functools.cached_property
     def similar(self) -> dict[str, list[str]]:
@@ -99,19 +116,23 @@ class Catalog:  # frozen, but with cached derived views
 
 
 def build_catalog(config: SiteConfig, content: Content) -> Catalog:
-    """Run every cross-file check; raise ContentError listing all problems."""
+    """Run every cross-file check; raise ContentError listing all problems.
+
+    The checks read each model's facts (Entry.facts), not its data: the data of a model with a problem is read
+    to report it."""
     problems: list[Diagnostic] = []
     providers = _unique_providers(content.providers, problems)
     urls = _plan_urls(config, content, problems)
     _unique_model_ids(content.models, problems)
     warnings: list[Diagnostic] = []
     for entry in content.models:
-        assert isinstance(entry.data, Model)
-        problems += check_model(entry, providers)
+        known = facts(entry)
+        if not (known.sound and known.provider in providers and all(p in providers for p in known.serving)):
+            problems += check_model(entry, providers)
         warnings += entry.warnings
     if problems:
         raise ContentError(problems)
-    models = sorted(content.models, key=lambda e: (e.data.provider, e.slug))  # type: ignore[union-attr]
+    models = sorted(content.models, key=lambda e: (facts(e).provider, e.slug))
     return Catalog(models, dict(sorted(providers.items())), urls, content.pages, sorted(warnings))
 
 
@@ -120,9 +141,32 @@ def check_model(entry: Entry, providers: dict[str, Entry] | set[str]) -> list[Di
     assert isinstance(entry.data, Model)
     problems: list[Diagnostic] = []
     _check_references(entry, entry.data, providers, problems)
+    problems += _own_problems(entry)
+    return problems
+
+
+def _own_problems(entry: Entry) -> list[Diagnostic]:
+    """The rules of a model's own data: limits, tiers, the date in its id."""
+    assert isinstance(entry.data, Model)
+    problems: list[Diagnostic] = []
     _check_limits(entry, entry.data, problems)
     _check_id_date(entry, entry.data, problems)
     return problems
+
+
+def model_facts(entry: Entry) -> Facts:
+    """The facts of a model the whole-catalogue work reads (Entry.facts), from its data."""
+    from .similar import point  # the similar-models table's module, which reads the catalogue
+
+    model = entry.data
+    assert isinstance(model, Model)
+    return Facts(model.provider, model.id, tuple(model.aliases), tuple(row.provider for row in model.availability),
+                 point(model), not _own_problems(entry))
+
+
+def facts(entry: Entry) -> Facts:
+    """A model's facts: those it was loaded with, or made from its data (an entry made by other means)."""
+    return entry.facts or model_facts(entry)
 
 
 def _key(text: str) -> str:
@@ -157,11 +201,11 @@ def _unique_model_ids(entries: list[Entry], problems: list[Diagnostic]) -> None:
     """
     seen: dict[tuple[str, str], tuple[Entry, str]] = {}
     for entry in entries:
-        assert isinstance(entry.data, Model)
-        names = [("id", ("id",), entry.data.id)]
-        names += [("aliases", ("aliases", i), a) for i, a in enumerate(entry.data.aliases)]
+        known = facts(entry)
+        names = [("id", ("id",), known.id)]
+        names += [("aliases", ("aliases", i), a) for i, a in enumerate(known.aliases)]
         for field, loc, name in names:
-            key = (entry.data.provider, _key(name))
+            key = (known.provider, _key(name))
             if key in seen and seen[key][0] is not entry:
                 other, other_field = seen[key]
                 problems.append(_at(entry, field if field == "id" else f"aliases[{loc[1]}]", *loc,
@@ -177,11 +221,11 @@ def _plan_urls(config: SiteConfig, content: Content, problems: list[Diagnostic])
         plan.claim(path, "site")
     urls: dict[str, PageUrls] = {}
     for entry in content.providers + content.models + content.pages:
-        field = "slug" if getattr(entry.data, "slug", None) else "id"
-
-        def where(entry: Entry = entry, field: str = field) -> Diagnostic:
+        def where(entry: Entry = entry) -> Diagnostic:
+            field = _slug_field(entry)
             return Diagnostic(entry.path, *entry.pos(field), field)
         if entry.slug in RESERVED_SLUGS and entry.kind != "page":
+            field = _slug_field(entry)
             line, col = entry.pos(field)
             problems.append(Diagnostic(entry.path, line, col, field,
                                        f"route collides with generated file: slug '{entry.slug}' is reserved",
@@ -195,6 +239,11 @@ def _plan_urls(config: SiteConfig, content: Content, problems: list[Diagnostic])
         urls[entry.path] = page
     problems.extend(plan.problems)
     return urls
+
+
+def _slug_field(entry: Entry) -> str:
+    """The field a page's route is made from, to point at in a message: its slug if it sets one, else its id."""
+    return "slug" if getattr(entry.data, "slug", None) else "id"
 
 
 def _check_references(entry: Entry, model: Model, providers: dict[str, Entry] | set[str],

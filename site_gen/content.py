@@ -15,10 +15,10 @@ import pickle
 import stat
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 from tqdm import tqdm
@@ -38,9 +38,30 @@ SCHEMAS: dict[str, type[BaseModel]] = {"model": Model, "provider": Provider, "pa
 Kind = Literal["model", "provider", "page"]
 
 
+class Facts(NamedTuple):
+    """What the whole-catalogue work needs of a model, taken from its data when the file is loaded: the checks
+    across files, the similar-models table and the pages' keys read these, so an edit build does not restore
+    every entry's data (site_gen.catalog.model_facts makes them)."""
+
+    provider: str
+    id: str
+    aliases: tuple[str, ...]
+    serving: tuple[str, ...]
+    """The provider of each availability row, in order."""
+    point: tuple[float, float, int] | None
+    """The model's place among similar models (site_gen.similar)."""
+    sound: bool
+    """Whether the model passes the cross-field rules of its own data (limits, tiers, the date in its id)."""
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One validated content file."""
+    """One validated content file.
+
+    A loaded entry's ``data`` is restored from its pickled form when it is first read, not when the entry is
+    unpickled: restoring 10,000 models' 177,000 pydantic objects is most of an edit build's loading, and a
+    build whose edit changed no listing reads the data of the pages it renders alone.
+    """
 
     kind: Kind
     path: str
@@ -58,6 +79,22 @@ class Entry:
     """Warnings about this file alone (prose contradicting its numbers), found as it was loaded."""
     front_digest: str = ""
     """Hash of the file's bytes before its body (the front matter and its fences)."""
+    facts: Facts | None = None
+    """A model's facts (made when its file is loaded); None for providers, pages and entries made otherwise."""
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        if "data" in state:  # pickled apart, to be restored only when it is read (__getattr__)
+            state["_data"] = pickle.dumps(state.pop("data"), protocol=pickle.HIGHEST_PROTOCOL)
+        return state
+
+    def __getattr__(self, name: str) -> object:
+        """Called only for an attribute the entry does not hold: ``data``, the first time it is read."""
+        if name != "data" or "_data" not in self.__dict__:
+            raise AttributeError(name)
+        data = pickle.loads(self.__dict__.pop("_data"))
+        object.__setattr__(self, "data", data)
+        return data
 
     @property
     def listed(self) -> str:
@@ -332,6 +369,10 @@ def _entry(kind: Kind, file: Path, shown: str, raw: bytes, positions: bool) -> E
                   hashlib.blake2b(raw, digest_size=16).hexdigest(), os.path.join(os.getcwd(), file), tuple(warnings),
                   hashlib.blake2b(_front_bytes(raw, source.body_line), digest_size=16).hexdigest())
     _check_location(entry, file, document)
+    if kind == "model":
+        from .catalog import model_facts  # the catalogue's module, which reads entries
+
+        entry = replace(entry, facts=model_facts(entry))
     return entry
 
 

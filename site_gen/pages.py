@@ -34,7 +34,7 @@ from typing import Any
 from tqdm import tqdm
 
 from . import api, links, tokens
-from .catalog import Catalog
+from .catalog import Catalog, facts
 from .config import SiteConfig
 from .prelink import Prelink
 from .render import Renderer
@@ -88,14 +88,14 @@ def jobs(catalog: Catalog, base_key: str) -> list[Job]:
     # Read once, in catalogue order: each model's key names other models' files, and looking them up through
     # their entries, scattered over the heap, cost more than the hashing.
     listed = {e.path: e.listed for e in catalog.models}
-    provider = {e.path: e.data.provider for e in catalog.models}  # type: ignore[union-attr]
+    provider = {e.path: facts(e).provider for e in catalog.models}
     provider_listed = {p: e.listed for p, e in catalog.providers.items()}
     similar_of = catalog.similar
     for entry in catalog.models:
         similar = similar_of.get(entry.path, ())
         # The providers it names: its own, those serving it, and those of its similar models (their rows show
         # the provider's name).
-        shown = {row.provider for row in entry.data.availability}  # type: ignore[union-attr]
+        shown = set(facts(entry).serving)
         shown.add(provider[entry.path])
         shown.update(provider[path] for path in similar)
         deps = [provider_listed[p] for p in sorted(shown) if p in provider_listed]
@@ -115,7 +115,7 @@ def provider_jobs(catalog: Catalog, base_key: str) -> list[Job]:
     out = []
     for entry in catalog.providers.values():
         own = [m.listed for m in catalog.models_of(entry.data.id)]
-        served = [m.listed for m, _ in catalog.served_by(entry.data.id)]
+        served = [m.listed for m in catalog.serving(entry.data.id)]
         out.append(Job("provider", entry.path, hash_of(base_key, "provider", entry.digest, own, served)))
     return out
 
@@ -146,6 +146,10 @@ def start_listings(config: SiteConfig, catalog: Catalog, site: Site, staging: Pa
             and record.get("files") == [INDEX_FILES.html_file, INDEX_FILES.markdown_file]:
         return None  # linked early and unchanged: taken with the others
     prelink.release([name])
+    # A file's facts changed: the index and the site-wide files of the catalogue read every model's data. It is
+    # restored here, once, for this process and the child, not in each of them (Entry).
+    for entry in catalog.models:
+        entry.data  # noqa: B018
 
     def render(page: Job) -> Done:  # in the child, whose _STATE render_pages has not set
         if not _STATE:

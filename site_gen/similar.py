@@ -13,21 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import parsecache
+from .catalog import facts
 from .content import Entry
+from .schema import Model
 
 WINDOW = 40
 COUNT = 5
 _CAPS = ("tool_use", "structured_output", "reasoning", "vision", "computer_use", "prompt_caching")
 
 
-def _point(entry: Entry) -> tuple[float, float, int] | None:
-    """(log10 input price, log10 context window, capabilities as a bit mask), or None without both."""
-    model = entry.data
-    price = model.pricing.input if model.pricing else None  # type: ignore[union-attr]
-    context = model.limits.context_window  # type: ignore[union-attr]
+def point(model: Model) -> tuple[float, float, int] | None:
+    """(log10 input price, log10 context window, capabilities as a bit mask), or None without both. Made when
+    the model's file is loaded (Entry.facts), so the table reads no model's data."""
+    price = model.pricing.input if model.pricing else None
+    context = model.limits.context_window
     if not price or not context:
         return None
-    capabilities = model.capabilities  # type: ignore[union-attr]
+    capabilities = model.capabilities
     caps = sum(1 << i for i, c in enumerate(_CAPS) if getattr(capabilities, c) == "yes")
     return math.log10(price), math.log10(context), caps
 
@@ -51,7 +53,7 @@ def nearest(models: list[Entry], previous: Nearest | None = None) -> Nearest:
     is the same as in ``previous`` (a build's table kept in the cache), the previous result is taken.
     After a one-model edit only the ~80 models whose windows hold it are computed again.
     """
-    points = [(p, e.path) for e in models if (p := _point(e)) is not None]
+    points = [(p, e.path) for e in models if (p := facts(e).point) is not None]
     points.sort(key=lambda item: (item[0][0], item[1]))
     reusable = _unchanged_windows(points, previous) if previous else [False] * len(points)
     out: dict[str, list[str]] = {}

@@ -494,6 +494,44 @@ def test_entries_from_the_parse_cache_share_their_field_sets_and_stay_equal(tmp_
     assert len(pickle.dumps(again)) < len(pickle.dumps(BaseModel.__getstate__(again))) * 0.9
 
 
+def test_an_edit_build_restores_only_the_data_of_the_pages_it_renders(tmp_path: Path, monkeypatch) -> None:
+    """An entry from the parse cache restores its data when it is first read (Entry): the checks across files,
+    the similar-models table and the pages' keys read the facts it was loaded with. After an edit of one model's
+    prose only the models its page shows have their data restored; the facts are those of the data."""
+    import pickle
+
+    from benchmarks.corpus import write_site_gen
+    from site_gen.build import build
+    from site_gen.catalog import model_facts
+    from site_gen.config import load_config
+    from site_gen.content import load_content
+
+    site = tmp_path / "site"
+    write_site_gen(site, 150)
+    monkeypatch.chdir(site)
+    config = load_config(site / "mkdocs.yml")
+    build(config, jobs=1)
+    edited = site / "content/models/provider05/m000005.md"
+    path = "content/models/provider05/m000005.md"
+    edited.write_text(edited.read_text() + "\nOne sentence more.\n")
+    result = build(config, jobs=1)
+    assert (result.rendered, result.skipped) == (1, 170)
+    catalog = result.catalog
+    restored = {e.path for e in catalog.models if "data" in e.__dict__}
+    assert path in restored and restored <= {path, *catalog.similar[path]}
+    assert len(restored) <= 6 < len(catalog.models)
+    # The facts are those of the data, for every model (which this restores).
+    assert all(e.facts == model_facts(e) for e in catalog.models)
+    assert sum(e.facts.sound for e in catalog.models) == len(catalog.models)
+    # An entry whose data was never read pickles as it was loaded, and restores the same data.
+    lazy = next(e for e in load_content(site / "content", site, 1, site / ".site-gen-cache/content.pickle").models
+                if e.path == path)
+    assert "data" not in lazy.__dict__
+    again = pickle.loads(pickle.dumps(lazy))
+    assert "data" not in again.__dict__ and again == lazy and again.data == lazy.data
+    assert again.data == next(e.data for e in catalog.models if e.path == path)
+
+
 def test_loaded_entries_keep_their_values_in_the_classes_shared_layout(tmp_path: Path) -> None:
     """An entry from the parse cache (or from a worker) sets its values one by one, so CPython keeps them in the
     compact per-object array under its class's shared keys: about half the size of giving every object a dict
