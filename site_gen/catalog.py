@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -43,8 +44,7 @@ class Catalog:  # frozen, but with cached derived views
     """Problems that do not stop the build (they do under --strict)."""
 
     def provider_of(self, model: Entry) -> Entry:
-        assert isinstance(model.data, Model)
-        return self.providers[model.data.provider]
+        return self.providers[facts(model).provider]
 
     def models_of(self, provider_id: str) -> list[Entry]:
         return self._by_provider.get(provider_id, [])
@@ -111,8 +111,9 @@ class Catalog:  # frozen, but with cached derived views
     @functools.cached_property
     def data_updated(self) -> dt.date:
         """The newest data date in the catalogue: the date of the data as a whole."""
-        entries = [*self.models, *self.providers.values(), *self.pages]
-        return max(e.data.data_updated for e in entries) if entries else dt.date(1970, 1, 1)
+        dates = [facts(e).data_updated for e in self.models]
+        dates += [e.data.data_updated for e in [*self.providers.values(), *self.pages]]
+        return max(dates) if dates else dt.date(1970, 1, 1)
 
 
 def build_catalog(config: SiteConfig, content: Content) -> Catalog:
@@ -156,12 +157,27 @@ def _own_problems(entry: Entry) -> list[Diagnostic]:
 
 def model_facts(entry: Entry) -> Facts:
     """The facts of a model the whole-catalogue work reads (Entry.facts), from its data."""
-    from .similar import point  # the similar-models table's module, which reads the catalogue
+    from .similar import point  # the modules of the similar-models table and of the pages read the catalogue
+    from .view import display_name
 
     model = entry.data
     assert isinstance(model, Model)
+    pricing = model.pricing
+    row = (model.release_date, model.limits.context_window, pricing.input if pricing else None,
+           pricing.output if pricing else None, tuple(k for k, v in model.capabilities if v == "yes"), model.status,
+           tuple(model.modalities.input or ()))
+    served = tuple(hashlib.blake2b(r.model_dump_json().encode(), digest_size=12).hexdigest()
+                   for r in model.availability)
+    changes = []
+    before = None
+    for change in model.price_history:
+        prices = (change.input, change.output)
+        if before is not None and prices != before:
+            changes.append((change.date, *prices, *before, change.source.name if change.source else None))
+        before = prices
     return Facts(model.provider, model.id, tuple(model.aliases), tuple(row.provider for row in model.availability),
-                 point(model), not _own_problems(entry))
+                 point(model), not _own_problems(entry), display_name(model), model.data_updated, row, served,
+                 tuple(changes))
 
 
 def facts(entry: Entry) -> Facts:

@@ -7,6 +7,7 @@ Symlinks that leave the content folder are never followed.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import hashlib
 import multiprocessing
@@ -52,6 +53,16 @@ class Facts(NamedTuple):
     """The model's place among similar models (site_gen.similar)."""
     sound: bool
     """Whether the model passes the cross-field rules of its own data (limits, tiers, the date in its id)."""
+    title: str
+    """Its display name (site_gen.view.display_name)."""
+    data_updated: dt.date
+    row: tuple[object, ...]
+    """What a listing's row shows of it (site_gen.view.model_row): release date, context window, input and
+    output prices, the capabilities it has, status, input modalities."""
+    served: tuple[str, ...]
+    """A hash of each availability row (in the order of ``serving``): a provider's page shows these rows."""
+    changes: tuple[tuple[object, ...], ...]
+    """Its price changes, for the feed: (date, input, output, input before, output before, source name)."""
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ except ImportError:  # Windows: a folder left by a killed server stays until the
 
 from . import build as build_module
 from . import cache
-from .catalog import Catalog, build_catalog
+from .catalog import Catalog, build_catalog, facts
 from .collector import collector_paused
 from .config import SiteConfig, load_config
 from .content import Content, Entry, reload_entries
@@ -252,7 +252,7 @@ class DevSite:
         before = self.catalog.by_path
         prose_only = {path for path in shown if path in before and path in catalog.by_path
                       and before[path].listed == catalog.by_path[path].listed}
-        entries = self._affected(catalog, shown, prose_only)
+        entries = self._affected(catalog, shown, prose_only, before)
         renderer = Renderer(self.config.templates_dir, self.config.root)
         site = build_module.site_of(self.config, catalog, stamp(build_module.build_time()))
         try:
@@ -284,18 +284,23 @@ class DevSite:
         return {path for path in gone if str(path) not in known}
 
     @staticmethod
-    def _affected(catalog: Catalog, shown: set[str], prose_only: set[str] | frozenset[str] = frozenset()
-                  ) -> list[Entry]:
+    def _affected(catalog: Catalog, shown: set[str], prose_only: set[str] | frozenset[str] = frozenset(),
+                  before: dict[str, Entry] | None = None) -> list[Entry]:
         """The pages to render again for the changed files ``shown``: each file's own (a static page's too), and
-        for a model whose front matter changed (not in ``prose_only``) its provider's and those of the providers
-        serving it."""
+        for a model whose front matter changed (not in ``prose_only``) its provider's, and those of the providers
+        serving it, before or now, when what their pages show of it changed (site_gen.pages.provider_jobs).
+        ``before``: the entries served, by path."""
         entries = [e for e in [*catalog.models, *catalog.providers.values(), *catalog.pages] if e.path in shown]
         extra: list[Entry] = []
         for entry in entries:
             if entry.kind == "model" and entry.path not in prose_only:
                 extra.append(catalog.provider_of(entry))
-                extra += [catalog.providers[row.provider] for row in entry.data.availability  # type: ignore[union-attr]
-                          if row.provider in catalog.providers]
+                now, old = facts(entry), before.get(entry.path) if before else None
+                was = facts(old) if old is not None else None
+                if was is None or (was.serving, was.served, was.title, old.slug) != (  # type: ignore[union-attr]
+                        now.serving, now.served, now.title, entry.slug):
+                    serving = [*now.serving, *(was.serving if was else ())]
+                    extra += [catalog.providers[p] for p in dict.fromkeys(serving) if p in catalog.providers]
         unique = {e.path: e for e in entries + extra}
         return [unique[k] for k in sorted(unique)]
 

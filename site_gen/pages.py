@@ -113,10 +113,27 @@ def provider_jobs(catalog: Catalog, base_key: str) -> list[Job]:
     A page's own file counts whole (its body is on it); another file it shows counts by its front matter
     alone (Entry.listed): no page shows another file's prose."""
     out = []
+    served = _served_rows(catalog)
     for entry in catalog.providers.values():
-        own = [m.listed for m in catalog.models_of(entry.data.id)]
-        served = [m.listed for m in catalog.serving(entry.data.id)]
-        out.append(Job("provider", entry.path, hash_of(base_key, "provider", entry.digest, own, served)))
+        provider = entry.data.id
+        own = [m.listed for m in catalog.models_of(provider)]
+        out.append(Job("provider", entry.path, hash_of(base_key, "provider", entry.digest, own,
+                                                       served.get(provider, []))))
+    return out
+
+
+def _served_rows(catalog: Catalog) -> dict[str, list[str]]:
+    """What each provider's page shows of the models it serves, in catalogue order: each one's name and route,
+    and its rows for that provider (Facts.served). Not the rest of their front matter: an edit of a model's own
+    prices leaves the pages of the providers serving it as they are."""
+    out: dict[str, list[str]] = {}
+    for entry in catalog.models:
+        known = facts(entry)
+        rows: dict[str, list[str]] = {}
+        for name, digest in zip(known.serving, known.served, strict=True):
+            rows.setdefault(name, [entry.slug, known.title]).append(digest)
+        for name, shown in rows.items():
+            out.setdefault(name, []).append("\0".join(shown))
     return out
 
 
@@ -146,10 +163,6 @@ def start_listings(config: SiteConfig, catalog: Catalog, site: Site, staging: Pa
             and record.get("files") == [INDEX_FILES.html_file, INDEX_FILES.markdown_file]:
         return None  # linked early and unchanged: taken with the others
     prelink.release([name])
-    # A file's facts changed: the index and the site-wide files of the catalogue read every model's data. It is
-    # restored here, once, for this process and the child, not in each of them (Entry).
-    for entry in catalog.models:
-        entry.data  # noqa: B018
 
     def render(page: Job) -> Done:  # in the child, whose _STATE render_pages has not set
         if not _STATE:

@@ -14,11 +14,11 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from . import api, formats, llms
-from .catalog import Catalog
+from .catalog import Catalog, facts
 from .config import SiteConfig
 from .content import Entry
 from .tokens import pieces
-from .view import Site, display_name, model_row
+from .view import Site, model_row
 
 SITEMAP_LIMIT = 50_000
 FEED_ENTRIES = 200
@@ -69,8 +69,8 @@ def root_llms(config: SiteConfig, catalog: Catalog) -> str:
 def provider_llms(config: SiteConfig, catalog: Catalog, entry: Entry) -> str:
     """An llms.txt-shaped list of one provider's models (written only for providers with models)."""
     models = catalog.models_of(entry.data.id)
-    links = [llms.Link(display_name(m.data), catalog.urls[m.path].markdown_url,  # type: ignore[arg-type]
-                       llms.model_note(model_row(catalog, m))) for m in models]
+    links = [llms.Link(facts(m).title, catalog.urls[m.path].markdown_url, llms.model_note(model_row(catalog, m)))
+             for m in models]
     page = catalog.urls[entry.path]
     return llms.document(
         f"{entry.data.name} models on {config.site_name}",
@@ -122,7 +122,11 @@ def provider_full(catalog: Catalog, entry: Entry, read: Callable[[str], str], co
 def sitemap_files(config: SiteConfig, catalog: Catalog) -> Iterator[tuple[str, str]]:
     """Canonical HTML URLs with each page's data date as lastmod; an index above 50,000 URLs."""
     entries = [(config.url("/"), catalog.data_updated)]
-    for entry in [*catalog.providers.values(), *catalog.models, *catalog.pages]:
+    for entry in catalog.providers.values():
+        entries.append((catalog.urls[entry.path].canonical_url, entry.data.data_updated))
+    for entry in catalog.models:
+        entries.append((catalog.urls[entry.path].canonical_url, facts(entry).data_updated))
+    for entry in catalog.pages:
         entries.append((catalog.urls[entry.path].canonical_url, entry.data.data_updated))
     yield from sitemaps(config, entries)
 
@@ -163,31 +167,29 @@ def feed(config: SiteConfig, catalog: Catalog, site: Site) -> str:
     """Atom feed of new models and price changes, dated by the data (never by the build)."""
     # Every release and price change is a candidate, by (date, id); only the newest FEED_ENTRIES are written, so
     # only theirs are worded (10,000 models have ~14,000 candidates: their summaries were most of the feed's time).
-    found: list[tuple[str, str, Entry, Any, Any]] = []  # (date, id, entry, the point, the prices before it)
+    found: list[tuple[str, str, Entry, Any]] = []  # (date, id, entry, the price change: Facts.changes)
     for entry in catalog.models:
-        model = entry.data
+        known = facts(entry)
         href = catalog.urls[entry.path].canonical_url
-        if model.release_date:  # type: ignore[union-attr]
-            found.append((model.release_date.isoformat(), f"{href}#released", entry, None, None))  # type: ignore[union-attr]
-        previous = None
-        for point in model.price_history:  # type: ignore[union-attr]
-            prices = (point.input, point.output)
-            if previous is not None and prices != previous:
-                date = point.date.isoformat()
-                found.append((date, f"{href}#price-{date}", entry, point, previous))
-            previous = prices
+        released = known.row[0]
+        if released:
+            found.append((released.isoformat(), f"{href}#released", entry, None))  # type: ignore[attr-defined]
+        for change in known.changes:
+            date = change[0].isoformat()  # type: ignore[attr-defined]
+            found.append((date, f"{href}#price-{date}", entry, change))
     found.sort(key=lambda item: (item[0], item[1]), reverse=True)
     items: list[tuple[str, str, str, str, str]] = []  # (date, id, title, link, summary)
-    for date, ident, entry, point, before in found[:FEED_ENTRIES]:
-        name = display_name(entry.data)  # type: ignore[arg-type]
+    for date, ident, entry, change in found[:FEED_ENTRIES]:
+        name = facts(entry).title
         link = catalog.urls[entry.path].canonical_url
-        if point is None:
+        if change is None:
             items.append((date, ident, f"New model: {name}", link, f"{name} was released on {date}."))
         else:
+            _, new_input, new_output, old_input, old_output, source = change
             items.append((date, ident, f"Price change: {name}", link,
-                          f"{name}: input {formats.price(before[0])} to {formats.price(point.input)}, "
-                          f"output {formats.price(before[1])} to {formats.price(point.output)} per 1M tokens "
-                          f"(recorded {date}{', ' + point.source.name if point.source else ''})."))
+                          f"{name}: input {formats.price(old_input)} to {formats.price(new_input)}, "
+                          f"output {formats.price(old_output)} to {formats.price(new_output)} per 1M tokens "
+                          f"(recorded {date}{', ' + source if source else ''})."))
     updated = (items[0][0] if items else catalog.data_updated.isoformat()) + "T00:00:00Z"
     out = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
            f"  <title>{escape(config.site_name)}: new models and price changes</title>",
@@ -206,7 +208,7 @@ def feed(config: SiteConfig, catalog: Catalog, site: Site) -> str:
 
 def search_index(catalog: Catalog) -> str:
     """[[title, id, provider, link], ...]: everything the search box needs, nothing more."""
-    rows = [[display_name(e.data), e.data.id, catalog.provider_of(e).data.name, catalog.urls[e.path].href]
+    rows = [[(known := facts(e)).title, known.id, catalog.provider_of(e).data.name, catalog.urls[e.path].href]
             for e in catalog.models]
     return json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n"
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import charts, formats
-from .catalog import Catalog
+from .catalog import Catalog, facts
 from .config import SiteConfig
 from .content import Entry
 from .markdown import Body, render_body
-from .schema import SCHEMA_VERSION, Model, Prices, Pricing, Provider, StaticPage
+from .schema import SCHEMA_VERSION, Model, Pricing, Provider, StaticPage
 from .urls import PageUrls
 
 
@@ -204,21 +204,20 @@ def _served_by(catalog: Catalog, provider_id: str) -> list[dict[str, Any]]:
 
 def model_row(catalog: Catalog, entry: Entry) -> dict[str, Any]:
     """A model as one row of a listing table."""
-    model = entry.data
-    assert isinstance(model, Model)
-    pricing: Prices | None = model.pricing
+    known = facts(entry)  # not the model's data: listings show the facts it was loaded with
+    release_date, context_window, price_in, price_out, capabilities, status, modalities = known.row
     return {
-        "title": display_name(model),
-        "id": model.id,
+        "title": known.title,
+        "id": known.id,
         "urls": catalog.urls[entry.path],
         "provider": catalog.provider_of(entry).data,
-        "release_date": model.release_date,
-        "context_window": model.limits.context_window,
-        "input": pricing.input if pricing else None,
-        "output": pricing.output if pricing else None,
-        "capabilities": [formats.CAPABILITY_NAMES[k] for k, v in model.capabilities if v == "yes"],
-        "status": model.status,
-        "modalities": [formats.MODALITY_NAMES.get(m, m) for m in (model.modalities.input or [])],
+        "release_date": release_date,
+        "context_window": context_window,
+        "input": price_in,
+        "output": price_out,
+        "capabilities": [formats.CAPABILITY_NAMES[k] for k in capabilities],  # type: ignore[index]
+        "status": status,
+        "modalities": [formats.MODALITY_NAMES.get(m, m) for m in modalities],  # type: ignore[call-overload]
     }
 
 

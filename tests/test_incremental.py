@@ -62,7 +62,7 @@ def test_unchanged_pages_are_not_rewritten(tmp_path: Path) -> None:
     gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
     written_earlier(gemini)
     result = run_cli("build", cwd=site)
-    assert "pages rendered: 4, reused unchanged: 3" in result.out  # gemini, google, acme (serves it), index
+    assert "pages rendered: 3, reused unchanged: 4" in result.out  # gemini, google, index (acme: rows unchanged)
     assert (site / "build/model/unknowns.html").stat().st_ino == before["model/unknowns.html"]
     assert (site / "build/model/gemini-2.5-pro.html").stat().st_ino != before["model/gemini-2.5-pro.html"]
     assert "nothing changed" in run_cli("build", cwd=site).out
@@ -86,7 +86,7 @@ def test_an_edit_of_the_prose_alone_renders_only_its_own_page(tmp_path: Path) ->
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
     gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
     result = run_cli("build", cwd=site)
-    assert "pages rendered: 4, reused unchanged: 3" in result.out  # gemini, google, acme (serves it), index
+    assert "pages rendered: 3, reused unchanged: 4" in result.out  # gemini, google, index (acme: rows unchanged)
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
 
 
@@ -220,7 +220,7 @@ def test_llms_size_report_matches_the_files(tmp_path: Path) -> None:
     gemini = site / "content/models/google/gemini-2.5-pro.md"
     gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
     result = run_cli("build", "--verbose", cwd=site)
-    assert "reused unchanged: 3" in result.out
+    assert "reused unchanged: 4" in result.out
     rows = [line.split() for line in result.out.splitlines() if line.split()[0].endswith(".txt")]
     assert any(row[0].endswith("-full.txt") for row in rows) and any(row[0] == "llms-full.txt" for row in rows)
     for path, size, tokens in rows:
@@ -632,7 +632,7 @@ def test_page_records_from_another_build_are_not_used(tmp_path: Path) -> None:
     earlier = pages.read_bytes()
     gemini = site / "content/models/google/gemini-2.5-pro.md"
     gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
-    assert "reused unchanged: 3" in run_cli("build", cwd=site).out
+    assert "reused unchanged: 4" in run_cli("build", cwd=site).out
     pages.write_bytes(earlier)
     gemini.write_text(gemini.read_text() + "\nMore.\n")
     assert "pages rendered: 7, reused unchanged: 0" in run_cli("build", cwd=site).out
@@ -800,6 +800,9 @@ def test_edits_of_every_kind_on_a_larger_catalogue_match_clean_builds(tmp_path: 
         lambda: edit(models / "provider06/m000006.md", "\n  input: ", "\n  input: 1"),
         lambda: edit(models / "provider07/m000007.md", "context_window: ", "context_window: 2"),
         lambda: edit(models / "provider08/m000008.md", "release_date: 2025-", "release_date: 2024-"),
+        # An availability row: the serving provider's page shows it (the pages' keys: Facts.served).
+        lambda: edit(models / "provider13/m000013.md", "pricing: {input: ", "pricing: {input: 1"),
+        lambda: edit(models / "provider13/m000013.md", "model_id: ", "region: eu, model_id: "),
         lambda: edit(site / "content/providers/provider09.md", "Provider 09", "Provider Nine"),
         # Prose alone: only the file's own page shows it (and its provider's llms-full file, its mirror).
         lambda: edit(models / "provider11/m000011.md", "## When to use it", "## When it fits"),

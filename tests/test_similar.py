@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import pickle
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,7 +22,8 @@ def entry(path: str, price: float | None, context: int | None, caps: int = 0) ->
     capabilities = SimpleNamespace(**{c: "yes" if caps >> i & 1 else "no" for i, c in enumerate(CAPS)})
     data = SimpleNamespace(pricing=SimpleNamespace(input=price) if price is not None else None,
                            limits=SimpleNamespace(context_window=context), capabilities=capabilities)
-    return SimpleNamespace(path=path, data=data, facts=Facts("p", path, (), (), similar.point(data), True))
+    return SimpleNamespace(path=path, data=data, facts=Facts("p", path, (), (), similar.point(data), True, path,
+                                                                 dt.date(2026, 1, 1), (), (), ()))
 
 
 def test_nearest_models_by_price_context_and_capabilities() -> None:
