@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .config import SiteConfig
-from .content import Content, Entry, Facts
+from .content import ROW_HASH, Content, Entry, Facts
 from .errors import ContentError, Diagnostic
 from .schema import Model, Pricing
 from .urls import RESERVED_SLUGS, SITE_FILES, OutputPlan, PageUrls, page_urls
@@ -166,8 +166,8 @@ def model_facts(entry: Entry) -> Facts:
     row = (model.release_date, model.limits.context_window, pricing.input if pricing else None,
            pricing.output if pricing else None, tuple(k for k, v in model.capabilities if v == "yes"), model.status,
            tuple(model.modalities.input or ()))
-    served = tuple(hashlib.blake2b(r.model_dump_json().encode(), digest_size=12).hexdigest()
-                   for r in model.availability)
+    served = b"".join(hashlib.blake2b(r.model_dump_json().encode(), digest_size=ROW_HASH).digest()
+                      for r in model.availability)
     changes = []
     before = None
     for change in model.price_history:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 from tqdm import tqdm
@@ -30,7 +30,7 @@ from .diagnose import from_validation_error
 from .errors import ContentChanged, ContentError, Diagnostic, read_hint
 from .parsecache import ParseCache
 from .prose import check_context
-from .schema import Model, Provider, StaticPage, check_slug, slugify
+from .schema import _SHORT, _STRINGS, Model, Provider, StaticPage, check_slug, slugify
 from .workers import pool as worker_pool
 from .yamlsafe import Document, Pos
 
@@ -59,10 +59,39 @@ class Facts(NamedTuple):
     row: tuple[object, ...]
     """What a listing's row shows of it (site_gen.view.model_row): release date, context window, input and
     output prices, the capabilities it has, status, input modalities."""
-    served: tuple[str, ...]
-    """A hash of each availability row (in the order of ``serving``): a provider's page shows these rows."""
+    served: bytes
+    """A hash of each availability row (ROW_HASH bytes each, in the order of ``serving``): a provider's page
+    shows these rows."""
     changes: tuple[tuple[object, ...], ...]
     """Its price changes, for the feed: (date, input, output, input before, output before, source name)."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return _facts, (tuple(self),)
+
+
+ROW_HASH = 12
+
+
+def _facts(values: tuple[object, ...]) -> Facts:
+    """Facts as unpickled, with their short strings, and the tuples of them, one object per distinct value, as a
+    restored entry's data has them (site_gen.schema.Strict): 10,000 models' facts held 25 MB, most of it copies
+    of a few hundred strings."""
+    provider, ident, aliases, serving, point, sound, title, updated, row, served, changes = values
+    date, context, price_in, price_out, capabilities, status, modalities = row  # type: ignore[misc]
+    row = (date, context, price_in, price_out, _shared(capabilities), _shared(status), _shared(modalities))
+    return Facts(_shared(provider), ident, aliases, _shared(serving), point, sound, title, updated,  # type: ignore[arg-type]
+                 row, served, changes)  # type: ignore[arg-type]
+
+
+def _shared(value: Any) -> Any:
+    """One object for each distinct short string, or tuple of short strings."""
+    if type(value) is tuple:
+        value = tuple(_STRINGS.setdefault(v, v) if type(v) is str and len(v) <= _SHORT else v for v in value)
+        return _TUPLES.setdefault(value, value)
+    return _STRINGS.setdefault(value, value) if type(value) is str and len(value) <= _SHORT else value
+
+
+_TUPLES: dict[tuple[object, ...], tuple[object, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -196,7 +225,10 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
         fresh = [(kind, file) for kind, file in files if cached[file] is None]
         for (_, file), outcome in zip(fresh, _load_all(fresh, root, workers, cache.enabled), strict=True):
             if isinstance(outcome, _Parsed):
-                cached[file] = pickle.loads(outcome.blob)
+                cached[file] = entry = pickle.loads(outcome.blob)
+                # A file parsed again is a page to render: its data is restored now, before any worker forks, so
+                # the processes share it. Only the parse cache's entries wait to be read (Entry).
+                entry.data  # noqa: B018
                 cache.put(file, outcome.size, outcome.mtime, outcome.blob)
             elif isinstance(outcome, Entry):
                 cached[file] = outcome

@@ -36,6 +36,7 @@ from tqdm import tqdm
 from . import api, links, tokens
 from .catalog import Catalog, facts
 from .config import SiteConfig
+from .content import ROW_HASH
 from .prelink import Prelink
 from .render import Renderer
 from .view import Site, index_page, model_page, provider_page, static_page
@@ -130,8 +131,8 @@ def _served_rows(catalog: Catalog) -> dict[str, list[str]]:
     for entry in catalog.models:
         known = facts(entry)
         rows: dict[str, list[str]] = {}
-        for name, digest in zip(known.serving, known.served, strict=True):
-            rows.setdefault(name, [entry.slug, known.title]).append(digest)
+        for i, name in enumerate(known.serving):
+            rows.setdefault(name, [entry.slug, known.title]).append(known.served[i * ROW_HASH:(i + 1) * ROW_HASH].hex())
         for name, shown in rows.items():
             out.setdefault(name, []).append("\0".join(shown))
     return out

@@ -23,7 +23,7 @@ def entry(path: str, price: float | None, context: int | None, caps: int = 0) ->
     data = SimpleNamespace(pricing=SimpleNamespace(input=price) if price is not None else None,
                            limits=SimpleNamespace(context_window=context), capabilities=capabilities)
     return SimpleNamespace(path=path, data=data, facts=Facts("p", path, (), (), similar.point(data), True, path,
-                                                                 dt.date(2026, 1, 1), (), (), ()))
+                                                                 dt.date(2026, 1, 1), (), b"", ()))
 
 
 def test_nearest_models_by_price_context_and_capabilities() -> None:
