@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import pickle
 import stat
+import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -92,6 +93,18 @@ def _shared(value: Any) -> Any:
 
 
 _TUPLES: dict[tuple[object, ...], tuple[object, ...]] = {}
+_RESTORING = threading.Lock()
+"""Held while an entry's data is restored (Entry.__getattr__). A child forked while another thread held it
+gets a new one: that thread does not exist in the child."""
+
+
+def _new_lock() -> None:
+    global _RESTORING
+    _RESTORING = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
+    os.register_at_fork(after_in_child=_new_lock)
 
 
 @dataclass(frozen=True)
@@ -129,12 +142,19 @@ class Entry:
         return state
 
     def __getattr__(self, name: str) -> object:
-        """Called only for an attribute the entry does not hold: ``data``, the first time it is read."""
-        if name != "data" or "_data" not in self.__dict__:
+        """Called only for an attribute the entry does not hold: ``data``, the first time it is read. Under a
+        lock: two threads reading it at once (a library caller's) would otherwise find it neither restored
+        nor still pickled."""
+        if name != "data":
             raise AttributeError(name)
-        data = pickle.loads(self.__dict__.pop("_data"))
-        object.__setattr__(self, "data", data)
-        return data
+        with _RESTORING:
+            held = self.__dict__
+            if "data" not in held:
+                if "_data" not in held:
+                    raise AttributeError(name)
+                object.__setattr__(self, "data", pickle.loads(held["_data"]))
+                del held["_data"]
+            return held["data"]
 
     @property
     def listed(self) -> str:
