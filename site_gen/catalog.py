@@ -157,8 +157,7 @@ def _own_problems(entry: Entry) -> list[Diagnostic]:
 
 def model_facts(entry: Entry) -> Facts:
     """The facts of a model the whole-catalogue work reads (Entry.facts), from its data."""
-    from .similar import point  # the modules of the similar-models table and of the pages read the catalogue
-    from .view import display_name
+    from .view import display_name  # the pages' module, which reads the catalogue
 
     model = entry.data
     assert isinstance(model, Model)
@@ -176,7 +175,7 @@ def model_facts(entry: Entry) -> Facts:
             changes.append((change.date, *prices, *before, change.source.name if change.source else None))
         before = prices
     return Facts(model.provider, model.id, tuple(model.aliases), tuple(row.provider for row in model.availability),
-                 point(model), not _own_problems(entry), display_name(model), model.data_updated, row, served,
+                 not _own_problems(entry), display_name(model), model.data_updated, row, served,
                  tuple(changes))
 
 

@@ -50,8 +50,6 @@ class Facts(NamedTuple):
     aliases: tuple[str, ...]
     serving: tuple[str, ...]
     """The provider of each availability row, in order."""
-    point: tuple[float, float, int] | None
-    """The model's place among similar models (site_gen.similar)."""
     sound: bool
     """Whether the model passes the cross-field rules of its own data (limits, tiers, the date in its id)."""
     title: str
@@ -59,7 +57,8 @@ class Facts(NamedTuple):
     data_updated: dt.date
     row: tuple[object, ...]
     """What a listing's row shows of it (site_gen.view.model_row): release date, context window, input and
-    output prices, the capabilities it has, status, input modalities."""
+    output prices, the capabilities it has, status, input modalities. Its place among similar models is made
+    from it (site_gen.similar.point)."""
     served: bytes
     """A hash of each availability row (ROW_HASH bytes each, in the order of ``serving``): a provider's page
     shows these rows."""
@@ -77,10 +76,10 @@ def _facts(values: tuple[object, ...]) -> Facts:
     """Facts as unpickled, with their short strings, and the tuples of them, one object per distinct value, as a
     restored entry's data has them (site_gen.schema.Strict): 10,000 models' facts held 25 MB, most of it copies
     of a few hundred strings."""
-    provider, ident, aliases, serving, point, sound, title, updated, row, served, changes = values
+    provider, ident, aliases, serving, sound, title, updated, row, served, changes = values
     date, context, price_in, price_out, capabilities, status, modalities = row  # type: ignore[misc]
     row = (date, context, price_in, price_out, _shared(capabilities), _shared(status), _shared(modalities))
-    return Facts(_shared(provider), ident, aliases, _shared(serving), point, sound, title, updated,  # type: ignore[arg-type]
+    return Facts(_shared(provider), ident, aliases, _shared(serving), sound, title, updated,  # type: ignore[arg-type]
                  row, served, changes)  # type: ignore[arg-type]
 
 

@@ -11,27 +11,30 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import parsecache
 from .catalog import facts
 from .content import Entry
-from .schema import Model
 
 WINDOW = 40
 COUNT = 5
 _CAPS = ("tool_use", "structured_output", "reasoning", "vision", "computer_use", "prompt_caching")
 
 
-def point(model: Model) -> tuple[float, float, int] | None:
-    """(log10 input price, log10 context window, capabilities as a bit mask), or None without both. Made when
-    the model's file is loaded (Entry.facts), so the table reads no model's data."""
-    price = model.pricing.input if model.pricing else None
-    context = model.limits.context_window
+def point(row: tuple[Any, ...]) -> tuple[float, float, int] | None:
+    """(log10 input price, log10 context window, capabilities as a bit mask), or None without both: made from
+    a model's listing row (Facts.row), so the table reads no model's data."""
+    _, context, price, _, capabilities, _, _ = row
     if not price or not context:
         return None
-    capabilities = model.capabilities
-    caps = sum(1 << i for i, c in enumerate(_CAPS) if getattr(capabilities, c) == "yes")
+    caps = _MASKS.get(capabilities)
+    if caps is None:  # a few dozen distinct sets of capabilities in a catalogue
+        caps = _MASKS[capabilities] = sum(1 << i for i, c in enumerate(_CAPS) if c in capabilities)
     return math.log10(price), math.log10(context), caps
+
+
+_MASKS: dict[tuple[str, ...], int] = {}
 
 
 Point = tuple[tuple[float, float, int], str]
@@ -53,7 +56,7 @@ def nearest(models: list[Entry], previous: Nearest | None = None) -> Nearest:
     is the same as in ``previous`` (a build's table kept in the cache), the previous result is taken.
     After a one-model edit only the ~80 models whose windows hold it are computed again.
     """
-    points = [(p, e.path) for e in models if (p := facts(e).point) is not None]
+    points = [(p, e.path) for e in models if (p := point(facts(e).row)) is not None]
     points.sort(key=lambda item: (item[0][0], item[1]))
     reusable = _unchanged_windows(points, previous) if previous else [False] * len(points)
     out: dict[str, list[str]] = {}

@@ -18,12 +18,9 @@ CAPS = similar._CAPS
 
 
 def entry(path: str, price: float | None, context: int | None, caps: int = 0) -> SimpleNamespace:
-    """A model as the table reads it: its facts, made from its data as a loaded entry's are."""
-    capabilities = SimpleNamespace(**{c: "yes" if caps >> i & 1 else "no" for i, c in enumerate(CAPS)})
-    data = SimpleNamespace(pricing=SimpleNamespace(input=price) if price is not None else None,
-                           limits=SimpleNamespace(context_window=context), capabilities=capabilities)
-    return SimpleNamespace(path=path, data=data, facts=Facts("p", path, (), (), similar.point(data), True, path,
-                                                                 dt.date(2026, 1, 1), (), b"", ()))
+    """A model as the table reads it: its facts, as a loaded entry's are."""
+    row = (None, context, price, None, tuple(c for i, c in enumerate(CAPS) if caps >> i & 1), "active", ())
+    return SimpleNamespace(path=path, facts=Facts("p", path, (), (), True, path, dt.date(2026, 1, 1), row, b"", ()))
 
 
 def test_nearest_models_by_price_context_and_capabilities() -> None:
@@ -67,7 +64,7 @@ def test_only_the_neighbourhood_of_an_edit_is_computed_again(monkeypatch: pytest
     old = similar.nearest(models)
     models[500] = entry("m0500", price=1.0 + 500.5 / 100, context=128000)
     reusable = similar._unchanged_windows(
-        sorted([(similar.point(e.data), e.path) for e in models], key=lambda item: (item[0][0], item[1])), old)
+        sorted([(similar.point(e.facts.row), e.path) for e in models], key=lambda item: (item[0][0], item[1])), old)
     assert sum(not r for r in reusable) == 2 * similar.WINDOW + 1  # the windows that hold the edited model
 
 
