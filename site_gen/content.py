@@ -31,7 +31,7 @@ from .diagnose import from_validation_error
 from .errors import ContentChanged, ContentError, Diagnostic, read_hint
 from .parsecache import ParseCache
 from .prose import check_context
-from .schema import _SHORT, _STRINGS, Model, Provider, StaticPage, check_slug, slugify
+from .schema import Model, Provider, StaticPage, check_slug, shared, slugify
 from .workers import pool as worker_pool
 from .yamlsafe import Document, Pos
 
@@ -84,11 +84,11 @@ def _facts(values: tuple[object, ...]) -> Facts:
 
 
 def _shared(value: Any) -> Any:
-    """One object for each distinct short string, or tuple of short strings."""
+    """One object for each distinct short string (site_gen.schema.shared), or tuple of them."""
     if type(value) is tuple:
-        value = tuple(_STRINGS.setdefault(v, v) if type(v) is str and len(v) <= _SHORT else v for v in value)
+        value = tuple(map(shared, value))
         return _TUPLES.setdefault(value, value)
-    return _STRINGS.setdefault(value, value) if type(value) is str and len(value) <= _SHORT else value
+    return shared(value)
 
 
 _TUPLES: dict[tuple[object, ...], tuple[object, ...]] = {}

@@ -147,6 +147,11 @@ _SHORT = 40
 _set = object.__setattr__
 
 
+def shared(value: Any) -> Any:
+    """The one object kept for a short string (Strict.__setstate__ does this inline), anything else as it is."""
+    return _STRINGS.setdefault(value, value) if type(value) is str and len(value) <= _SHORT else value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, use_attribute_docstrings=True)
 
