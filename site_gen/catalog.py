@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import pickle
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .config import SiteConfig
 from .content import ROW_HASH, Content, Entry, Facts
 from .errors import ContentError, Diagnostic
-from .schema import Model, Pricing
+from .schema import Availability, Model, Pricing
 from .urls import RESERVED_SLUGS, SITE_FILES, OutputPlan, PageUrls, page_urls
 from .yamlsafe import dotted
 
@@ -56,16 +57,17 @@ class Catalog:  # frozen, but with cached derived views
             out.setdefault(facts(entry).provider, []).append(entry)
         return out
 
-    def served_by(self, provider_id: str) -> list[tuple[Entry, Any]]:
-        """(model, availability row) of every model the provider serves, in catalogue order. Only these models'
-        data is read: a build that renders no provider's page reads none (Entry)."""
+    def served_by(self, provider_id: str) -> list[tuple[Entry, tuple[object, ...]]]:
+        """(model, what its page shows of the availability row: Facts.served) of every model the provider serves,
+        in catalogue order. From the facts: no model's data is restored for it (Entry)."""
         rows = self._rows.get(provider_id)
         if rows is None:
             # a model with two rows for the provider is once here
             models = {id(entry): entry for entry in self.serving(provider_id)}.values()
             rows = self._rows[provider_id] = [(entry, row) for entry in models
-                                              for row in entry.data.availability  # type: ignore[union-attr]
-                                              if row.provider == provider_id]
+                                              for name, row in zip(facts(entry).serving,
+                                                                   pickle.loads(facts(entry).served_rows), strict=True)
+                                              if name == provider_id]
         return rows
 
     def serving(self, provider_id: str) -> list[Entry]:
@@ -165,8 +167,8 @@ def model_facts(entry: Entry) -> Facts:
     row = (model.release_date, model.limits.context_window, pricing.input if pricing else None,
            pricing.output if pricing else None, tuple(k for k, v in model.capabilities if v == "yes"), model.status,
            tuple(model.modalities.input or ()))
-    served = b"".join(hashlib.blake2b(r.model_dump_json().encode(), digest_size=ROW_HASH).digest()
-                      for r in model.availability)
+    shown = tuple(served_row(r) for r in model.availability)
+    served = b"".join(hashlib.blake2b(repr(r).encode(), digest_size=ROW_HASH).digest() for r in shown)
     changes = []
     before = None
     for change in model.price_history:
@@ -176,7 +178,16 @@ def model_facts(entry: Entry) -> Facts:
         before = prices
     return Facts(model.provider, model.id, tuple(model.aliases), tuple(row.provider for row in model.availability),
                  not _own_problems(entry), display_name(model), model.data_updated, row, served,
-                 tuple(changes))
+                 pickle.dumps(shown, protocol=pickle.HIGHEST_PROTOCOL), tuple(changes))
+
+
+def served_row(row: Availability) -> tuple[object, ...]:
+    """What a provider's page shows of an availability row (Facts.served)."""
+    pricing = row.pricing
+    if pricing is None:
+        return (row.model_id, row.region, row.context_window, row.max_output, None, None, None, None, 0)
+    return (row.model_id, row.region, row.context_window, row.max_output, pricing.input, pricing.output,
+            pricing.cache_read, pricing.cache_write, len(pricing.tiers))
 
 
 def facts(entry: Entry) -> Facts:

@@ -60,8 +60,11 @@ class Facts(NamedTuple):
     output prices, the capabilities it has, status, input modalities. Its place among similar models is made
     from it (site_gen.similar.point)."""
     served: bytes
-    """A hash of each availability row (ROW_HASH bytes each, in the order of ``serving``): a provider's page
-    shows these rows."""
+    """A hash of each of the rows ``served_rows`` holds (ROW_HASH bytes each): the pages' keys compare these."""
+    served_rows: bytes
+    """What a provider's page shows of each availability row, in the order of ``serving``, pickled in one piece:
+    model id, region, context window, max output, input, output, cache read and cache write prices, and the
+    number of tiers (site_gen.catalog.served_row; not its source). Only a provider's page reads them."""
     changes: tuple[tuple[object, ...], ...]
     """Its price changes, for the feed: (date, input, output, input before, output before, source name)."""
 
@@ -76,11 +79,11 @@ def _facts(values: tuple[object, ...]) -> Facts:
     """Facts as unpickled, with their short strings, and the tuples of them, one object per distinct value, as a
     restored entry's data has them (site_gen.schema.Strict): 10,000 models' facts held 25 MB, most of it copies
     of a few hundred strings."""
-    provider, ident, aliases, serving, sound, title, updated, row, served, changes = values
+    provider, ident, aliases, serving, sound, title, updated, row, served, served_rows, changes = values
     date, context, price_in, price_out, capabilities, status, modalities = row  # type: ignore[misc]
     row = (date, context, price_in, price_out, _shared(capabilities), _shared(status), _shared(modalities))
     return Facts(_shared(provider), ident, aliases, _shared(serving), sound, title, updated,  # type: ignore[arg-type]
-                 row, served, changes)  # type: ignore[arg-type]
+                 row, served, served_rows, changes)  # type: ignore[arg-type]
 
 
 def _shared(value: Any) -> Any:

@@ -193,12 +193,22 @@ def logo_path(provider: Provider) -> str:
     return f"/logos/{provider.id}.{suffix}"
 
 
+SERVED_FIELDS = ("model_id", "region", "context_window", "max_output", "input", "output", "cache_read", "cache_write",
+                 "tiers")
+"""A served row's fields besides the model's title and URLs and the provider's, in the order of Facts.served."""
+
+
 def _served_by(catalog: Catalog, provider_id: str) -> list[dict[str, Any]]:
+    """The rows of a provider's table of the models it serves: made from the models' facts (no model's data is
+    restored for them), so they show what the facts hold of an availability row (SERVED_FIELDS), not its
+    source."""
+    entry = catalog.providers[provider_id]
+    shared = {"provider": entry.data, "provider_urls": catalog.urls[entry.path]}
     rows = []
-    for entry, row in catalog.served_by(provider_id):
-        served = _availability_row(catalog, row)
-        served.update(title=display_name(entry.data), urls=catalog.urls[entry.path])  # type: ignore[arg-type]
-        rows.append(served)
+    for model, shown in catalog.served_by(provider_id):
+        row = dict(zip(SERVED_FIELDS, shown, strict=True))
+        row.update(shared, title=facts(model).title, urls=catalog.urls[model.path])
+        rows.append(row)
     return rows
 
 

@@ -20,7 +20,8 @@ CAPS = similar._CAPS
 def entry(path: str, price: float | None, context: int | None, caps: int = 0) -> SimpleNamespace:
     """A model as the table reads it: its facts, as a loaded entry's are."""
     row = (None, context, price, None, tuple(c for i, c in enumerate(CAPS) if caps >> i & 1), "active", ())
-    return SimpleNamespace(path=path, facts=Facts("p", path, (), (), True, path, dt.date(2026, 1, 1), row, b"", ()))
+    return SimpleNamespace(path=path, facts=Facts("p", path, (), (), True, path, dt.date(2026, 1, 1), row, b"", b"",
+                                                  ()))
 
 
 def test_nearest_models_by_price_context_and_capabilities() -> None:
