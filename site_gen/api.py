@@ -92,6 +92,11 @@ def _summary(config: SiteConfig, catalog: Catalog, entry: Any) -> ApiModel:
         json_url=config.url(f"/api/models/{entry.slug}.json"))
 
 
+def summary(config: SiteConfig, catalog: Catalog, entry: Any) -> str:
+    """A model's entry in the listing, as pydantic writes it (validated as it is made)."""
+    return _summary(config, catalog, entry).model_dump_json()
+
+
 def _led_by(fields: dict[str, str], body: str) -> str:
     """A document as pydantic's own JSON writer wrote it (``body``: a tenth of the time of model_dump and
     json.dumps), with ``fields`` first ("$schema", URLs). ``body`` is never an empty object: every document
@@ -121,21 +126,25 @@ def model_file(config: SiteConfig, entry: Any) -> tuple[str, str]:
 class Summaries:
     """Each model's listing entry as JSON, kept between builds by a key of everything it shows.
 
-    Validating and writing 10,000 entries is most of a rebuild's site-wide work; an entry whose model file,
-    provider file and slug are unchanged (under the same code, templates and configuration: ``base``) is
-    the same JSON, so only the edited models' entries are made again.
+    Validating and writing 10,000 entries is most of a rebuild's site-wide work; an entry whose model's and
+    provider's front matter and slug are unchanged (under the same code, templates and configuration:
+    ``base``) is the same JSON, so only the edited models' entries are made again. Those are made where their
+    pages are rendered, from the data restored for them (``made``, by path), not from every model's data in
+    the building process.
     """
 
     def __init__(self, base: str, previous: dict[str, str] | None = None):
         self.base, self.previous = base, previous or {}
         self.current: dict[str, str] = {}
+        self.made: dict[str, str] = {}
 
     def get(self, config: SiteConfig, catalog: Catalog, entry: Any) -> str:
-        key = hashlib.blake2b("\0".join((self.base, entry.digest, catalog.provider_of(entry).digest, entry.slug))
+        key = hashlib.blake2b("\0".join((self.base, entry.listed, catalog.provider_of(entry).listed, entry.slug))
                               .encode("utf-8"), digest_size=16).hexdigest()
-        text = self.previous.get(key)
-        if text is None:
-            text = _summary(config, catalog, entry).model_dump_json()
+        text = self.previous.get(key) or self.made.get(entry.path)
+        if text is None:  # a page kept, from another build (a shard's): made from the data, not held after
+            text = summary(config, catalog, entry)
+            entry.drop_data()
         self.current[key] = text
         return text
 

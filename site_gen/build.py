@@ -129,20 +129,28 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     clock.lap("page keys")  # the pages' progress bar follows
     keyed = _Keyed(out, previous, rendered)
 
+    reused: list[bool] = []
+
     def catalogue_files() -> None:
         """The site-wide files that need the catalogue alone, made while the workers render pages."""
         # Logos are files of their own beside the providers' markdown: a replaced one is a change of its own.
         logos = _logos(config, catalog)
         rendered.sitewide_key = pages.hash_of(pages.content_key(base, catalog),
                                               [f"{path}\0{pages.file_hash(data)}" for path, data in logos.items()])
-        reused = _reuse_sitewide(out, previous, rendered, keyed)
-        if not reused:
-            _write_sitewide(config, catalog, site, keyed, base, rendered.summaries, logos)
+        reused.append(_reuse_sitewide(out, previous, rendered, keyed))
+        if not reused[0]:
+            _write_sitewide(config, catalog, site, keyed, base, logos)
 
     before = set(out.files)
     rendered.pages = pages.render_pages(config, catalog, site, out.staging, job_list, previous, workers, progress,
                                         keep_hashes=shard is not None, also=None if shard else catalogue_files,
                                         prelink=prelink, listings=listings)
+    if reused and not reused[0]:
+        # The JSON listing, once the pages are rendered: each rendered model's entry was made with its page.
+        rendered.summaries.made = {job.path: done.summary for job, done in zip(job_list, rendered.pages, strict=True)
+                                   if done.summary}
+        for path, text in sitewide.api_files(config, catalog, site, rendered.summaries):
+            keyed.put(path, text)
     made = set(out.files) - before  # site-wide files only: the pages are recorded below
     clock.lap("pages, and the site-wide files of the catalogue", "joining the llms-full files")
     id_sets: dict[tuple[str, ...], frozenset[str]] = {}  # one set per distinct tuple of ids (pages.shared_ids)
@@ -243,10 +251,10 @@ def _reuse_sitewide(out: StagedOutput, previous: dict[str, Any] | None, rendered
 
 
 def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, keyed: _Keyed, base: str,
-                    summaries: api.Summaries, logos: dict[str, bytes]) -> None:
+                    logos: dict[str, bytes]) -> None:
     """Write the site-wide files made from the catalogue alone: the llms lists by keys of their own (not even
     computed when their inputs are unchanged), the rest computed and, when their bytes are unchanged, kept
-    from the previous build."""
+    from the previous build. The JSON API's files follow the pages (render_site)."""
     renderer = Renderer(config.templates_dir, config.root)
     keyed.put("404.html", renderer.render("404.html", "404", site=site, page=not_found_page()))
     for path, data in _assets(config):
@@ -272,8 +280,6 @@ def _write_sitewide(config: SiteConfig, catalog: Catalog, site: Site, keyed: _Ke
     keyed.put("robots.txt", sitewide.robots(config))
     keyed.put("search-index.json", sitewide.search_index(catalog))
     keyed.put("feed.xml", sitewide.feed(config, catalog, site))
-    for path, text in sitewide.api_files(config, catalog, site, summaries):
-        keyed.put(path, text)
     keyed.put("_headers", hostconfig.headers(config, catalog))
     keyed.put("nginx-site-gen.conf", hostconfig.nginx(config))
 

@@ -139,24 +139,34 @@ class Entry:
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
-        if "data" in state:  # pickled apart, to be restored only when it is read (__getattr__)
+        if "_data" in state:  # loaded, and never changed since (a changed entry is a new one: dataclasses.replace)
+            state.pop("data", None)
+        elif "data" in state:  # pickled apart, to be restored only when it is read (__getattr__)
             state["_data"] = pickle.dumps(state.pop("data"), protocol=pickle.HIGHEST_PROTOCOL)
         return state
 
     def __getattr__(self, name: str) -> object:
-        """Called only for an attribute the entry does not hold: ``data``, the first time it is read. Under a
-        lock: two threads reading it at once (a library caller's) would otherwise find it neither restored
-        nor still pickled."""
+        """Called only for an attribute the entry does not hold: ``data``, when it is first read after the entry
+        was loaded or its data dropped (drop_data). Under a lock: two threads reading it at once (a library
+        caller's) would otherwise restore it twice."""
         if name != "data":
             raise AttributeError(name)
         with _RESTORING:
             held = self.__dict__
-            if "data" not in held:
+            data = held.get("data")
+            if data is None:
                 if "_data" not in held:
                     raise AttributeError(name)
-                object.__setattr__(self, "data", pickle.loads(held["_data"]))
-                del held["_data"]
-            return held["data"]
+                data = pickle.loads(held["_data"])
+                object.__setattr__(self, "data", data)
+            return data
+
+    def drop_data(self) -> None:
+        """Let go of the restored data of a loaded entry, which keeps it pickled: its page is rendered, and a build
+        holds each model's data only while it renders its page (or another reader needs it), not the whole
+        validated catalogue at once. An entry made otherwise keeps its data."""
+        if "_data" in self.__dict__:
+            self.__dict__.pop("data", None)
 
     @property
     def listed(self) -> str:
@@ -247,10 +257,7 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
         fresh = [(kind, file) for kind, file in files if cached[file] is None]
         for (_, file), outcome in zip(fresh, _load_all(fresh, root, workers, cache.enabled), strict=True):
             if isinstance(outcome, _Parsed):
-                cached[file] = entry = pickle.loads(outcome.blob)
-                # A file parsed again is a page to render: its data is restored now, before any worker forks, so
-                # the processes share it. Only the parse cache's entries wait to be read (Entry).
-                entry.data  # noqa: B018
+                cached[file] = entry = pickle.loads(outcome.blob)  # its data restored when read (Entry)
                 cache.put(file, outcome.size, outcome.mtime, outcome.blob)
             elif isinstance(outcome, Entry):
                 cached[file] = outcome

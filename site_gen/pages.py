@@ -70,6 +70,9 @@ class Done:
     stats: tuple[tuple[int, int], ...] = ()
     """(size, mtime) of each file when it was hard-linked from the previous build: a link shares its inode,
     so the manifest need not stat it again."""
+    summary: str = ""
+    """A model's entry in the API listing (site_gen.api.summary), made with its page from the data restored
+    for it: "" for other pages and pages kept."""
 
 
 def hash_of(*parts: Iterable[str] | str) -> str:
@@ -210,8 +213,12 @@ def _render_one(job: Job) -> Done:
     html = renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
     mirror = renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)
     outputs = [html, mirror]
+    summary = ""
     if job.kind == "model":
-        outputs.append(api.model_file(config, catalog.by_path[job.path])[1])
+        entry = catalog.by_path[job.path]
+        outputs.append(api.model_file(config, entry)[1])
+        summary = api.summary(config, catalog, entry)
+        entry.drop_data()  # read again if anything else needs it: no process holds every model's data
     sizes, hashes, encoded = [], [], []
     if not staging.is_dir():  # the build was stopped and its staging folder removed: never recreate it
         raise RuntimeError(f"staging folder {staging} is gone")
@@ -228,7 +235,7 @@ def _render_one(job: Job) -> Done:
     # and the longest job of an edit) are not compressed for it.
     gzipped = transfer_size(encoded[0]) if job.kind == "model" else 0
     return Done(files, job.key, shared_ids(tuple(sorted(links.ids_of(html)))), True, tuple(sizes), gzipped,
-                page.body.links, tokens.pieces(mirror), tuple(hashes))
+                page.body.links, tokens.pieces(mirror), tuple(hashes), summary=summary)
 
 
 def _files(job: Job) -> tuple[str, ...]:

@@ -434,31 +434,42 @@ def test_a_manifest_with_damaged_fields_is_not_trusted(tmp_path: Path) -> None:
 
 
 def test_the_api_listing_makes_only_the_edited_models_entries_again(tmp_path: Path, monkeypatch) -> None:
+    """The JSON listing takes each model's entry from the last build's table, when nothing it shows changed, or
+    from its page, rendered again in this build: no entry is made apart from a page."""
     from site_gen import api
 
     site = copy_site(tmp_path / "site")
     assert run_cli("build", cwd=site).code == 0
     made: list[str] = []
     real = api._summary
-    monkeypatch.setattr(api, "_summary", lambda config, catalog, entry: made.append(entry.data.id) or real(
+    monkeypatch.setattr(api, "_summary", lambda config, catalog, entry: made.append(entry.slug) or real(
         config, catalog, entry))
+
+    def rebuilt() -> list[str]:
+        """Build; the models whose pages were rendered (a page kept is hard-linked: the same inode)."""
+        before = {p.name: p.stat().st_ino for p in (site / "build/model").glob("*.html")}
+        made.clear()
+        assert run_cli("build", cwd=site).code == 0
+        return sorted(p.stem for p in (site / "build/model").glob("*.html") if before.get(p.name) != p.stat().st_ino)
+
     gemini = site / "content/models/google/gemini-2.5-pro.md"
     gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
-    assert run_cli("build", cwd=site).code == 0
-    assert made == ["gemini-2.5-pro"]
+    rendered = rebuilt()
+    assert "gemini-2.5-pro" in rendered and sorted(made) == rendered
     assert '"input":1.5' in (site / "build/api/models.json").read_text()
     (site / "content/providers/acme.md").write_text(
         (site / "content/providers/acme.md").read_text().replace("ACME AI", "ACME Intelligence"))
-    made.clear()
-    assert run_cli("build", cwd=site).code == 0
-    assert sorted(made) == ["rocket-1-20250101", "unknowns"]  # the provider's name is in its models' entries
+    rendered = rebuilt()
+    # the provider's name is in its models' entries: their pages show it too
+    assert {"rocket-1-20250101", "unknowns"} <= set(rendered) and sorted(made) == rendered
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
     gemini.touch()  # a new mtime, the same bytes: the site-wide files are kept whole, and so is the table
-    assert run_cli("build", cwd=site).code == 0
-    made.clear()
+    assert rebuilt() == [] and made == []
     gemini.write_text(gemini.read_text().replace("input: 1.5", "input: 1.75", 1))
-    assert run_cli("build", cwd=site).code == 0
-    assert made == ["gemini-2.5-pro"]
+    rendered = rebuilt()
+    assert "gemini-2.5-pro" in rendered and sorted(made) == rendered
+    listing = json.loads((site / "build/api/models.json").read_text())
+    assert [m["pricing"]["input"] for m in listing["models"] if m["slug"] == "gemini-2.5-pro"] == [1.75]
 
 
 def test_entries_from_the_parse_cache_share_their_field_sets_and_stay_equal(tmp_path: Path) -> None:
@@ -494,34 +505,77 @@ def test_entries_from_the_parse_cache_share_their_field_sets_and_stay_equal(tmp_
     assert len(pickle.dumps(again)) < len(pickle.dumps(BaseModel.__getstate__(again))) * 0.9
 
 
-def test_an_edit_build_restores_only_the_data_of_the_pages_it_renders(tmp_path: Path, monkeypatch) -> None:
-    """An entry from the parse cache restores its data when it is first read (Entry): the checks across files,
-    the similar-models table and the pages' keys read the facts it was loaded with. After an edit of one model's
-    prose only the models its page shows have their data restored; the facts are those of the data."""
+def test_a_build_restores_each_models_data_only_for_the_pages_that_show_it(tmp_path: Path, monkeypatch) -> None:
+    """An entry's data is restored when it is first read (Entry), and let go once its page is rendered: the checks
+    across files, the similar-models table, the pages' keys, the listings, the providers' tables of the models
+    they serve and the site-wide files read the facts it was loaded with, and its API listing entry is made
+    with its page. A cold build restores each model once and holds none at the end; after an edit of one model's
+    prose, or of its price (which renders the index and the providers' pages), only the models on the pages
+    rendered are restored. The facts are those of the data."""
     import pickle
 
     from benchmarks.corpus import write_site_gen
+    from site_gen import content as content_module
     from site_gen.build import build
     from site_gen.catalog import model_facts
     from site_gen.config import load_config
     from site_gen.content import load_content
 
+    restores: list[str] = []
+    restore = content_module.Entry.__getattr__
+
+    def counted(entry: Any, name: str) -> object:
+        if name == "data":
+            restores.append(entry.__dict__.get("path"))
+        return restore(entry, name)
+
+    monkeypatch.setattr(content_module.Entry, "__getattr__", counted)
     site = tmp_path / "site"
     write_site_gen(site, 150)
-    for file in (site / "content").rglob("*.md"):  # not parsed again as too recent to trust (a file parsed
-        written_earlier(file)                        # again has its data restored at once, as a page to render)
+    for file in (site / "content").rglob("*.md"):  # not parsed again as too recent to trust
+        written_earlier(file)
     monkeypatch.chdir(site)
     config = load_config(site / "mkdocs.yml")
-    build(config, jobs=1)
+    result = build(config, jobs=1)
+    models = {e.path for e in result.catalog.models}
+    assert sorted(p for p in restores if p in models) == sorted(models)  # once each: for its own page
+    assert not [e.path for e in result.catalog.models if "data" in e.__dict__]  # and let go after it
     edited = site / "content/models/provider05/m000005.md"
     path = "content/models/provider05/m000005.md"
-    edited.write_text(edited.read_text() + "\nOne sentence more.\n")
+    original = edited.read_text()
+    edited.write_text(original + "\nOne sentence more.\n")
+    restores.clear()
     result = build(config, jobs=1)
     assert (result.rendered, result.skipped) == (1, 170)
+    assert [p for p in restores if p in models] == [path]
+    def inodes() -> dict[str, int]:  # a page kept is hard-linked from the previous build: the same inode
+        return {f"content/models/{p.stem}": p.stat().st_ino for p in (site / "build/model").glob("*.html")}
+
+    def rendered_models(before: dict[str, int]) -> set[str]:
+        slugs = {page: ino for page, ino in inodes().items() if before.get(page) != ino}
+        return {e.path for e in result.catalog.models if f"content/models/{e.slug}" in slugs}
+
+    edited.write_text(original.replace("  input: ", "  input: 1", 1))  # its own price: the listings show it
+    restores.clear()
+    before = inodes()
+    result = build(config, jobs=1)
+    # the model, the index, its provider's page, and the models that list it as similar or no longer do
+    shown = rendered_models(before)
+    assert path in shown and len(shown) > 1 and result.rendered >= len(shown) + 2
+    assert sorted(p for p in restores if p in models) == sorted(shown)
+    # A price at a provider serving it: that provider's table of the models it serves shows it.
+    row = re.search(r"\{provider: (provider\d+), model_id: [^,]+, [^}]*pricing: \{input: ([0-9.]+)", original)
+    assert row and row[1] != "provider05"
+    page = site / "build/provider" / f"{row[1]}.html"
+    before = page.read_text()
+    edited.write_text(edited.read_text().replace(f"pricing: {{input: {row[2]}", "pricing: {input: 987.5", 1))
+    restores.clear()
+    before_inodes = inodes()
+    result = build(config, jobs=1)
+    assert "$987.50" in page.read_text() and "$987.50" not in before
+    shown = rendered_models(before_inodes)  # the model, and those listing it as similar (keyed by its front matter)
+    assert path in shown and sorted(p for p in restores if p in models) == sorted(shown)
     catalog = result.catalog
-    restored = {e.path for e in catalog.models if "data" in e.__dict__}
-    assert path in restored and restored <= {path, *catalog.similar[path]}
-    assert len(restored) <= 6 < len(catalog.models)
     # The facts are those of the data, for every model (which this restores).
     assert all(e.facts == model_facts(e) for e in catalog.models)
     assert sum(e.facts.sound for e in catalog.models) == len(catalog.models)
