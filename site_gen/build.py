@@ -20,7 +20,7 @@ from typing import Any
 
 from . import api, cache, hostconfig, links, llms, markdown, pages, render, similar, sitewide, writer
 from .catalog import Catalog, build_catalog
-from .collector import collector_paused
+from .collector import collector_paused, release_freed_memory
 from .config import SiteConfig
 from .content import Content, load_content
 from .cpus import usable_cpus
@@ -459,6 +459,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
                 prelink = stack.enter_context(closing(Prelink(Path(previous["dir"]), staged.staging, previous)))
         content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental,
                                now=now, progress=progress)
+        release_freed_memory()  # before any process forks from this one
         clock.lap("load content", "checking the catalogue")
         catalog = build_catalog(config, content)
         catalog.serving("")  # the indexes of the models each provider serves and lists: made once, before any fork

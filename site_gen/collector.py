@@ -11,8 +11,12 @@ workers share with the process that forked them (a pass writes to every object i
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import gc
+import sys
 from collections.abc import Iterator
+from typing import Any
 
 
 @contextlib.contextmanager
@@ -34,3 +38,27 @@ def collector_paused() -> Iterator[None]:
             gc.freeze()
             gc.unfreeze()
             gc.enable()
+
+
+def release_freed_memory() -> None:
+    """Hand the heap freed so far back to the system, where the C library can (glibc's malloc_trim), before a
+    build forks its workers.
+
+    Loading the content holds every parsed file twice for a while (the parse cache's copy, written at the end of
+    the load, and the entry's), and the parsing workers' results pass through buffers: freed, that memory stays
+    in the process, counted in its RSS and in every worker forked from it. Handed back, a cold 10,000-model
+    build's peak PSS went from 232 to 206 MB and its summed RSS from 293 to 239 MB (two paired samples each).
+    Elsewhere (macOS, musl, Windows) nothing is done."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim  # the C library the interpreter runs on
+    except (OSError, AttributeError):  # not glibc
+        return None
