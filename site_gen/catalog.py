@@ -58,8 +58,8 @@ class Catalog:  # frozen, but with cached derived views
         return out
 
     def served_by(self, provider_id: str) -> list[tuple[Entry, tuple[object, ...]]]:
-        """(model, what its page shows of the availability row: Facts.served) of every model the provider serves,
-        in catalogue order. From the facts: no model's data is restored for it (Entry)."""
+        """(model, what its page shows of the availability row: Facts.served_rows) of every model the provider
+        serves, in catalogue order. From the facts: no model's data is restored for it (Entry)."""
         rows = self._rows.get(provider_id)
         if rows is None:
             # a model with two rows for the provider is once here
@@ -182,7 +182,7 @@ def model_facts(entry: Entry) -> Facts:
 
 
 def served_row(row: Availability) -> tuple[object, ...]:
-    """What a provider's page shows of an availability row (Facts.served)."""
+    """What a provider's page shows of an availability row (Facts.served_rows; Facts.served hashes it)."""
     pricing = row.pricing
     if pricing is None:
         return (row.model_id, row.region, row.context_window, row.max_output, None, None, None, None, 0)
