@@ -129,23 +129,24 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     clock.lap("page keys")  # the pages' progress bar follows
     keyed = _Keyed(out, previous, rendered)
 
-    reused: list[bool] = []
+    reused: bool | None = None  # whether the previous build's site-wide files were taken: None, not made here
 
     def catalogue_files() -> None:
         """The site-wide files that need the catalogue alone, made while the workers render pages."""
+        nonlocal reused
         # Logos are files of their own beside the providers' markdown: a replaced one is a change of its own.
         logos = _logos(config, catalog)
         rendered.sitewide_key = pages.hash_of(pages.content_key(base, catalog),
                                               [f"{path}\0{pages.file_hash(data)}" for path, data in logos.items()])
-        reused.append(_reuse_sitewide(out, previous, rendered, keyed))
-        if not reused[0]:
+        reused = _reuse_sitewide(out, previous, rendered, keyed)
+        if not reused:
             _write_sitewide(config, catalog, site, keyed, base, logos)
 
     before = set(out.files)
     rendered.pages = pages.render_pages(config, catalog, site, out.staging, job_list, previous, workers, progress,
                                         keep_hashes=shard is not None, also=None if shard else catalogue_files,
                                         prelink=prelink, listings=listings)
-    if reused and not reused[0]:
+    if reused is False:
         # The JSON listing, once the pages are rendered: each rendered model's entry was made with its page.
         rendered.summaries.made = {job.path: done.summary for job, done in zip(job_list, rendered.pages, strict=True)
                                    if done.summary}

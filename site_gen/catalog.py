@@ -181,8 +181,14 @@ def model_facts(entry: Entry) -> Facts:
                  pickle.dumps(shown, protocol=pickle.HIGHEST_PROTOCOL), tuple(changes))
 
 
+SERVED_FIELDS = ("model_id", "region", "context_window", "max_output", "input", "output", "cache_read", "cache_write",
+                 "tiers")
+"""The fields of a served row (served_row), in order: site_gen.view names them so for the templates."""
+
+
 def served_row(row: Availability) -> tuple[object, ...]:
-    """What a provider's page shows of an availability row (Facts.served_rows; Facts.served hashes it)."""
+    """What a provider's page shows of an availability row, in the order of SERVED_FIELDS (Facts.served_rows;
+    Facts.served hashes it)."""
     pricing = row.pricing
     if pricing is None:
         return (row.model_id, row.region, row.context_window, row.max_output, None, None, None, None, 0)

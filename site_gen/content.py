@@ -257,7 +257,7 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
         fresh = [(kind, file) for kind, file in files if cached[file] is None]
         for (_, file), outcome in zip(fresh, _load_all(fresh, root, workers, cache.enabled), strict=True):
             if isinstance(outcome, _Parsed):
-                cached[file] = entry = pickle.loads(outcome.blob)  # its data restored when read (Entry)
+                cached[file] = pickle.loads(outcome.blob)  # its data restored when read (Entry)
                 cache.put(file, outcome.size, outcome.mtime, outcome.blob)
             elif isinstance(outcome, Entry):
                 cached[file] = outcome

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import charts, formats
-from .catalog import Catalog, facts
+from .catalog import SERVED_FIELDS, Catalog, facts
 from .config import SiteConfig
 from .content import Entry
 from .markdown import Body, render_body
@@ -193,15 +193,10 @@ def logo_path(provider: Provider) -> str:
     return f"/logos/{provider.id}.{suffix}"
 
 
-SERVED_FIELDS = ("model_id", "region", "context_window", "max_output", "input", "output", "cache_read", "cache_write",
-                 "tiers")
-"""A served row's fields besides the model's title and URLs and the provider's, in the order of Facts.served."""
-
-
 def _served_by(catalog: Catalog, provider_id: str) -> list[dict[str, Any]]:
     """The rows of a provider's table of the models it serves: made from the models' facts (no model's data is
     restored for them), so they show what the facts hold of an availability row (SERVED_FIELDS), not its
-    source."""
+    source; and beside them the model's title and URLs and the provider's."""
     entry = catalog.providers[provider_id]
     shared = {"provider": entry.data, "provider_urls": catalog.urls[entry.path]}
     rows = []
