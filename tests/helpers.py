@@ -98,3 +98,14 @@ def write_cache(path: Path, payload: bytes) -> None:
 
     write_sealed(path, payload)
 
+
+
+def page_inodes(folder: Path) -> dict[str, int]:
+    """The inode of each HTML page in ``folder`` (a build's model/ folder, say), by its name without .html."""
+    return {p.stem: p.stat().st_ino for p in folder.glob("*.html")}
+
+
+def rendered_since(folder: Path, before: dict[str, int]) -> set[str]:
+    """The pages of ``folder`` written since ``before`` (page_inodes): a page a build keeps is hard-linked from
+    the previous build, the same inode, and a page it renders is a new file."""
+    return {name for name, inode in page_inodes(folder).items() if before.get(name) != inode}

@@ -13,7 +13,17 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT, copy_site, read_cache, run_cli, snapshot, write_cache, written_earlier
+from tests.helpers import (
+    ROOT,
+    copy_site,
+    page_inodes,
+    read_cache,
+    rendered_since,
+    run_cli,
+    snapshot,
+    write_cache,
+    written_earlier,
+)
 
 
 def clean_build(site: Path, tmp: Path) -> tuple[int, str, dict[str, bytes]]:
@@ -446,11 +456,11 @@ def test_the_api_listing_makes_only_the_edited_models_entries_again(tmp_path: Pa
         config, catalog, entry))
 
     def rebuilt() -> list[str]:
-        """Build; the models whose pages were rendered (a page kept is hard-linked: the same inode)."""
-        before = {p.name: p.stat().st_ino for p in (site / "build/model").glob("*.html")}
+        """Build; the models whose pages were rendered."""
+        before = page_inodes(site / "build/model")
         made.clear()
         assert run_cli("build", cwd=site).code == 0
-        return sorted(p.stem for p in (site / "build/model").glob("*.html") if before.get(p.name) != p.stat().st_ino)
+        return sorted(rendered_since(site / "build/model", before))
 
     gemini = site / "content/models/google/gemini-2.5-pro.md"
     gemini.write_text(gemini.read_text().replace("input: 1.25", "input: 1.5", 1))
@@ -548,12 +558,12 @@ def test_a_build_restores_each_models_data_only_for_the_pages_that_show_it(tmp_p
     result = build(config, jobs=1)
     assert (result.rendered, result.skipped) == (1, 170)
     assert [p for p in restores if p in models] == [path]
-    def inodes() -> dict[str, int]:  # a page kept is hard-linked from the previous build: the same inode
-        return {f"content/models/{p.stem}": p.stat().st_ino for p in (site / "build/model").glob("*.html")}
+    def inodes() -> dict[str, int]:
+        return page_inodes(site / "build/model")
 
     def rendered_models(before: dict[str, int]) -> set[str]:
-        slugs = {page: ino for page, ino in inodes().items() if before.get(page) != ino}
-        return {e.path for e in result.catalog.models if f"content/models/{e.slug}" in slugs}
+        slugs = rendered_since(site / "build/model", before)
+        return {e.path for e in result.catalog.models if e.slug in slugs}
 
     edited.write_text(original.replace("  input: ", "  input: 1", 1))  # its own price: the listings show it
     restores.clear()
