@@ -32,6 +32,7 @@ from .errors import ContentChanged, ContentError, Diagnostic, read_hint
 from .parsecache import ParseCache
 from .prose import check_context
 from .schema import Model, Provider, StaticPage, check_slug, shared, slugify
+from .spill import Spilled, spill
 from .workers import pool as worker_pool
 from .yamlsafe import Document, Pos
 
@@ -115,7 +116,8 @@ class Entry:
 
     A loaded entry's ``data`` is restored from its pickled form when it is first read, not when the entry is
     unpickled: restoring 10,000 models' 177,000 pydantic objects is most of an edit build's loading, and a
-    build whose edit changed no listing reads the data of the pages it renders alone.
+    build whose edit changed no listing reads the data of the pages it renders alone. A model loaded by a build
+    keeps that pickled form in a spill file (site_gen.spill), not in the heap, from the end of the load on.
     """
 
     kind: Kind
@@ -141,6 +143,8 @@ class Entry:
         state = dict(self.__dict__)
         if "_data" in state:  # loaded, and never changed since (a changed entry is a new one: dataclasses.replace)
             state.pop("data", None)
+            if isinstance(state["_data"], Spilled):  # its file belongs to this process
+                state["_data"] = state["_data"].read()
         elif "data" in state:  # pickled apart, to be restored only when it is read (__getattr__)
             state["_data"] = pickle.dumps(state.pop("data"), protocol=pickle.HIGHEST_PROTOCOL)
         return state
@@ -157,7 +161,8 @@ class Entry:
             if data is None:
                 if "_data" not in held:
                     raise AttributeError(name)
-                data = pickle.loads(held["_data"])
+                blob = held["_data"]
+                data = pickle.loads(blob.read() if isinstance(blob, Spilled) else blob)
                 object.__setattr__(self, "data", data)
             return data
 
@@ -270,7 +275,20 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
     if problems:
         raise ContentError(problems)
     cache.save([file for _, file in files])
+    if cache_file is not None:
+        _spill_data(found["model"], cache_file.parent)
     return Content(*(sorted(found[k], key=lambda e: e.path) for k in ("model", "provider", "page")))
+
+
+def _spill_data(entries: list[Entry], folder: Path) -> None:
+    """Move the pickled data of the models loaded into a spill file (site_gen.spill): each is read back for the
+    page that shows it, and the heap a page worker forks from no longer holds them all. Left as they are when
+    the file cannot be written."""
+    waiting = [entry for entry in entries if type(entry.__dict__.get("_data")) is bytes]
+    places = spill([entry.__dict__["_data"] for entry in waiting], folder)
+    if places is not None:
+        for entry, place in zip(waiting, places, strict=True):
+            entry.__dict__["_data"] = place
 
 
 def reload_entries(content: Content, changed: list[Path], content_dir: Path, root: Path) -> Content:

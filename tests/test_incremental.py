@@ -530,6 +530,7 @@ def test_a_build_restores_each_models_data_only_for_the_pages_that_show_it(tmp_p
     from site_gen.catalog import model_facts
     from site_gen.config import load_config
     from site_gen.content import load_content
+    from site_gen.spill import Spilled
 
     restores: list[str] = []
     restore = content_module.Entry.__getattr__
@@ -550,6 +551,7 @@ def test_a_build_restores_each_models_data_only_for_the_pages_that_show_it(tmp_p
     models = {e.path for e in result.catalog.models}
     assert sorted(p for p in restores if p in models) == sorted(models)  # once each: for its own page
     assert not [e.path for e in result.catalog.models if "data" in e.__dict__]  # and let go after it
+    assert all(isinstance(e.__dict__["_data"], Spilled) for e in result.catalog.models)  # waiting in a file
     edited = site / "content/models/provider05/m000005.md"
     path = "content/models/provider05/m000005.md"
     original = edited.read_text()

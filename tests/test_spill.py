@@ -1,0 +1,118 @@
+"""Each loaded model's pickled data waits for its page in a spill file, not in the heap (site_gen.spill)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from pathlib import Path
+
+import pytest
+
+from site_gen import spill as spill_module
+from site_gen.spill import Spilled, spill
+from tests.helpers import copy_site
+
+BLOBS = [b"", b"one", bytes(range(256)) * 40, pickle.dumps({"a": [1, 2.5, "three"]})]
+
+
+def test_spilled_blobs_read_back_as_written_and_the_file_has_no_name(tmp_path: Path) -> None:
+    places = spill(BLOBS, tmp_path)
+    assert places is not None
+    assert [place.read() for place in places] == BLOBS
+    assert [place.read() for place in reversed(places)] == BLOBS[::-1]  # by offset, in any order
+    assert list(tmp_path.iterdir()) == []  # unlinked at once: a killed build leaves nothing
+    assert sys.getsizeof(places[2]) < 100 < len(BLOBS[2])
+
+
+def test_a_forked_child_reads_the_blobs_through_the_descriptor_it_inherits(tmp_path: Path) -> None:
+    places = spill(BLOBS, tmp_path)
+    assert places is not None
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: what a page worker does
+        try:
+            os.write(writer, b"".join(place.read() for place in places))
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        got = pipe.read()
+    os.waitpid(pid, 0)
+    assert got == b"".join(BLOBS)
+
+
+def test_a_spilled_blob_pickles_as_its_bytes(tmp_path: Path) -> None:
+    """Its file belongs to the process that wrote it: whatever is pickled carries the bytes themselves."""
+    places = spill(BLOBS, tmp_path)
+    assert places is not None
+    assert pickle.loads(pickle.dumps(places[3])) == BLOBS[3]
+
+
+def test_a_file_that_ends_early_is_an_error_not_a_short_blob(tmp_path: Path) -> None:
+    places = spill(BLOBS, tmp_path)
+    assert places is not None
+    file, offset, _ = places[2]
+    os.ftruncate(file.fileno, offset + 10)
+    with pytest.raises(OSError, match=r"ended at byte \d+, where a blob of 10240 bytes starts"):
+        places[2].read()
+    assert places[1].read() == b"one"
+
+
+def test_a_short_write_is_finished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """writev may write less than asked (a signal): the rest is written before anything is read."""
+    real = os.writev
+    monkeypatch.setattr(spill_module.os, "writev", lambda fd, blobs: real(fd, [b"".join(blobs)[:100]]))
+    places = spill(BLOBS, tmp_path)
+    assert places is not None and [place.read() for place in places] == BLOBS
+
+
+def test_nothing_is_spilled_where_the_file_cannot_be_made_or_written(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    in_the_way = tmp_path / "file"
+    in_the_way.write_text("a file where the folder should be")
+    assert spill(BLOBS, in_the_way) is None
+
+    def full(fd: int, blobs: list[bytes]) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(spill_module.os, "writev", full)
+    assert spill(BLOBS, tmp_path) is None
+    monkeypatch.undo()
+    monkeypatch.delattr(spill_module.os, "pread")  # Windows
+    assert spill(BLOBS, tmp_path) is None
+    assert list(tmp_path.iterdir()) == [in_the_way]
+
+
+def _data_held(entries: list) -> list[object]:
+    return [entry.__dict__.get("_data") for entry in entries]
+
+
+def test_a_load_spills_every_models_data_and_restores_it_from_the_file(tmp_path: Path) -> None:
+    """Loaded with a cache (as every build does), no model keeps its pickled data in the heap, from a fresh parse
+    or from the parse cache; each restores the data it was parsed with."""
+    from site_gen.content import load_content
+
+    site = copy_site(tmp_path / "site")
+    plain = load_content(site / "content", site)  # entries that hold their data as made, never pickled
+    assert _data_held(plain.models) == [None] * len(plain.models)
+    expected = {entry.path: entry.data for entry in plain.models}
+    cache_file = site / ".site-gen-cache/content.pickle"
+    for _ in range(2):  # parsed, then from the parse cache
+        loaded = load_content(site / "content", site, cache_file=cache_file)
+        assert loaded.models and all(isinstance(blob, Spilled) for blob in _data_held(loaded.models))
+        assert {entry.path: entry.data for entry in loaded.models} == expected
+        copy = pickle.loads(pickle.dumps(loaded.models[0]))  # an entry pickled later carries its bytes
+        assert type(copy.__dict__["_data"]) is bytes and copy.data == loaded.models[0].data
+    assert sorted(p.name for p in cache_file.parent.iterdir()) == ["content.pickle"]  # the spill file has no name
+
+
+def test_a_load_whose_spill_fails_keeps_the_data_in_the_heap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from site_gen import content as content_module
+    from site_gen.content import load_content
+
+    monkeypatch.setattr(content_module, "spill", lambda blobs, folder: None)
+    site = copy_site(tmp_path / "site")
+    loaded = load_content(site / "content", site, cache_file=site / ".site-gen-cache/content.pickle")
+    assert loaded.models and all(type(blob) is bytes for blob in _data_held(loaded.models))
+    assert all(entry.data.id for entry in loaded.models)
