@@ -171,3 +171,32 @@ def test_a_build_hands_back_the_freed_heap_once_the_content_is_loaded(tmp_path: 
     site = copy_site(tmp_path / "site")
     assert run_cli("build", cwd=site).code == 0
     assert calls == ["release", "catalogue"]
+
+
+def test_a_page_hands_back_the_heap_it_took_when_its_output_is_large(tmp_path: Path, monkeypatch) -> None:
+    """The process that rendered a page of RELEASE_AFTER bytes or more (its files together) trims its heap after
+    it, and only after such pages: model pages never pay for a trim. The threshold is lowered here to fall
+    between a small catalogue's model pages (up to 30 KB) and its index (95 KB)."""
+    import site_gen.pages as pages_module
+    from benchmarks.corpus import write_site_gen
+    from site_gen.build import build
+    from site_gen.config import load_config
+
+    trimmed_after: list[str] = []
+    sizes: dict[str, int] = {}
+    real_render = pages_module._render_one
+
+    def render(job: Any) -> Any:
+        done = real_render(job)
+        sizes[done.files[0]] = sum(done.sizes)
+        return done
+
+    monkeypatch.setattr(pages_module, "_render_one", render)
+    monkeypatch.setattr(pages_module, "release_freed_memory", lambda: trimmed_after.append(list(sizes)[-1]))
+    monkeypatch.setattr(pages_module, "RELEASE_AFTER", 40_000)
+    write_site_gen(tmp_path / "site", 150)
+    build(load_config(tmp_path / "site/mkdocs.yml"), jobs=1)
+    large = sorted(name for name, size in sizes.items() if size >= 40_000)
+    assert large and len(large) < len(sizes) / 2  # the threshold splits the pages
+    assert sorted(trimmed_after) == large
+    assert not [name for name in trimmed_after if name.startswith("model/")]
