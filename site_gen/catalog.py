@@ -22,7 +22,7 @@ from .config import SiteConfig
 from .content import ROW_HASH, Content, Entry, Facts
 from .errors import ContentError, Diagnostic
 from .schema import Availability, Model, Pricing
-from .urls import RESERVED_SLUGS, SITE_FILES, OutputPlan, PageUrls, page_urls
+from .urls import RESERVED_SLUGS, SITE_FILES, OutputPlan, SlugRoutes, SlugUrls
 from .yamlsafe import dotted
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class Catalog:  # frozen, but with cached derived views
 
     models: list[Entry]
     providers: dict[str, Entry]
-    urls: dict[str, PageUrls]
+    urls: dict[str, SlugUrls]
     """URLs by entry path."""
     pages: list[Entry]
     """Static pages from content/pages/."""
@@ -247,11 +247,12 @@ def _unique_model_ids(entries: list[Entry], problems: list[Diagnostic]) -> None:
                 seen[key] = (entry, "id" if field == "id" else "alias")
 
 
-def _plan_urls(config: SiteConfig, content: Content, problems: list[Diagnostic]) -> dict[str, PageUrls]:
+def _plan_urls(config: SiteConfig, content: Content, problems: list[Diagnostic]) -> dict[str, SlugUrls]:
     plan = OutputPlan()
     for path in SITE_FILES:
         plan.claim(path, "site")
-    urls: dict[str, PageUrls] = {}
+    urls: dict[str, SlugUrls] = {}
+    routes = {kind: SlugRoutes(config, kind) for kind in ("model", "provider", "page")}
     for entry in content.providers + content.models + content.pages:
         def where(entry: Entry = entry) -> Diagnostic:
             field = _slug_field(entry)
@@ -263,7 +264,7 @@ def _plan_urls(config: SiteConfig, content: Content, problems: list[Diagnostic])
                                        f"route collides with generated file: slug '{entry.slug}' is reserved",
                                        "set another 'slug'"))
             continue
-        page = page_urls(config, entry.kind, entry.slug)
+        page = SlugUrls(routes[entry.kind], entry.slug)
         before = len(plan.problems)
         plan.claim(page.html_file, entry.path, where)
         if len(plan.problems) == before:  # one report per collision: the mirror would collide the same way

@@ -19,7 +19,7 @@ from .config import SiteConfig
 from .content import Entry
 from .markdown import Body, render_body
 from .schema import SCHEMA_VERSION, Model, Pricing, Provider, StaticPage
-from .urls import PageUrls
+from .urls import PageUrls, SlugUrls
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Page:
     content_type: str
     title: str
     description: str
-    urls: PageUrls
+    urls: PageUrls | SlugUrls
     data_updated: dt.date
     id: str
     body: Body
@@ -70,7 +70,7 @@ class Page:
     """(label, root-relative link) from the home page to this one."""
     data: Model | Provider | StaticPage | None
     provider: Provider | None = None
-    provider_urls: PageUrls | None = None
+    provider_urls: PageUrls | SlugUrls | None = None
     pricing: PriceTable | None = None
     availability: list[dict[str, Any]] = field(default_factory=list)
     query_intents: list[str] = field(default_factory=list)

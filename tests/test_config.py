@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -90,3 +91,31 @@ def test_a_site_url_python_cannot_split_is_a_located_problem(tmp_path: Path, url
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the config file"):
         load_config(tmp_path / "nope.yml")
+
+
+@pytest.mark.parametrize("site_url", ["https://example.com/", "https://docs.example.com/catalogue/"])
+def test_a_catalogue_pages_urls_made_when_read_are_those_made_at_once(tmp_path: Path, site_url: str) -> None:
+    """The catalogue's plan holds SlugUrls, which make each URL from the kind's patterns and the slug when read;
+    they are the URLs page_urls makes, for routes ending in a slash, in .html or in neither, under a site path."""
+    import pickle
+
+    from site_gen.urls import PageUrls, SlugRoutes, SlugUrls, page_urls
+
+    config = load_config(write(tmp_path, f"""\
+site_name: Docs
+site_url: {site_url}
+plugins:
+  - site_gen:
+      routes: {{model: "/models/{{slug}}/", provider: "/p/{{slug}}.html", page_markdown: "/md/{{slug}}.md"}}
+"""))
+    for kind in ("model", "provider", "page"):
+        routes = SlugRoutes(config, kind)
+        for slug in ("gpt-4.1-mini", "a_b", "x"):
+            lazy, eager = SlugUrls(routes, slug), page_urls(config, kind, slug)
+            assert isinstance(eager, PageUrls) and lazy.fixed() == eager
+            assert {name: getattr(lazy, name) for name in PageUrls.__dataclass_fields__} == eager.__dict__
+            assert lazy == eager and lazy == SlugUrls(SlugRoutes(config, kind), slug) and hash(lazy) == hash(eager)
+            assert pickle.loads(pickle.dumps(lazy)) == eager
+    assert SlugUrls(SlugRoutes(config, "model"), "x").href == urlsplit(site_url).path + "models/x/"
+    assert SlugUrls(SlugRoutes(config, "provider"), "x").html_file == "p/x.html"
+    assert SlugUrls(SlugRoutes(config, "model"), "x").html_file == "models/x/index.html"
