@@ -19,6 +19,7 @@ from . import parsecache
 from .catalog import Catalog
 from .config import SiteConfig
 from .schema import SCHEMA_VERSION, Model, Provider
+from .spill import Spilled
 from .urls import page_urls
 
 API_VERSION = 1
@@ -136,12 +137,14 @@ class Summaries:
     def __init__(self, base: str, previous: dict[str, str] | None = None):
         self.base, self.previous = base, previous or {}
         self.current: dict[str, str] = {}
-        self.made: dict[str, str] = {}
+        self.made: dict[str, str | Spilled] = {}
 
     def get(self, config: SiteConfig, catalog: Catalog, entry: Any) -> str:
         key = hashlib.blake2b("\0".join((self.base, entry.listed, catalog.provider_of(entry).listed, entry.slug))
                               .encode("utf-8"), digest_size=16).hexdigest()
         text = self.previous.get(key) or self.made.get(entry.path)
+        if isinstance(text, Spilled):  # spooled as its page came back (site_gen.pages.Done.summary)
+            text = text.read().decode("utf-8")
         if text is None:  # a page kept, from another build (a shard's): made from the data, not held after
             text = summary(config, catalog, entry)
             entry.drop_data()

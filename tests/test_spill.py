@@ -6,6 +6,7 @@ import os
 import pickle
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,3 +117,48 @@ def test_a_load_whose_spill_fails_keeps_the_data_in_the_heap(tmp_path: Path, mon
     loaded = load_content(site / "content", site, cache_file=site / ".site-gen-cache/content.pickle")
     assert loaded.models and all(type(blob) is bytes for blob in _data_held(loaded.models))
     assert all(entry.data.id for entry in loaded.models)
+
+
+def test_the_api_listing_entries_wait_in_a_spool_while_the_pages_render(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """With workers, each model's listing entry goes to a spill file as its page comes back, and is read when the
+    listing is written: the listing is the one a build on one process writes, also when the spool fills the
+    disk halfway (the rest stay in memory)."""
+    from benchmarks.corpus import write_site_gen
+    from site_gen import pages
+    from site_gen.build import build
+    from site_gen.config import load_config
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+    site = tmp_path / "site"
+    write_site_gen(site, 220)  # enough pages for the workers
+    config = load_config(site / "mkdocs.yml")
+    build(config, jobs=1)
+    alone = (site / "build/api/models.json").read_bytes()
+    spooled: list[int] = []
+    real = pages._spooled
+
+    def counted(spool: Any, batch: list[Any]) -> list[Any]:
+        out = real(spool, batch)
+        spooled.extend(1 for done in out if isinstance(done.summary, Spilled))
+        return out
+
+    monkeypatch.setattr(pages, "_spooled", counted)
+    build(config, jobs=2, incremental=False)
+    assert len(spooled) == 220
+    assert (site / "build/api/models.json").read_bytes() == alone
+    appended: list[int] = []
+    real_append = spill_module.SpillFile.append
+
+    def fills_up(self: Any, blobs: list[bytes]) -> Any:
+        if blobs[0].startswith(b"{"):  # listing entries (JSON), not the models' pickled data
+            if appended:
+                raise OSError(28, "No space left on device")
+            appended.append(len(blobs))
+        return real_append(self, blobs)
+
+    monkeypatch.setattr(spill_module.SpillFile, "append", fills_up)
+    spooled.clear()
+    build(config, jobs=2, incremental=False)
+    assert 0 < len(spooled) == appended[0] < 220
+    assert (site / "build/api/models.json").read_bytes() == alone
