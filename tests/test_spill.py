@@ -108,15 +108,51 @@ def test_a_load_spills_every_models_data_and_restores_it_from_the_file(tmp_path:
     assert sorted(p.name for p in cache_file.parent.iterdir()) == ["content.pickle"]  # the spill file has no name
 
 
-def test_a_load_whose_spill_fails_keeps_the_data_in_the_heap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from site_gen import content as content_module
+def test_a_load_spills_each_parsed_model_as_it_arrives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A freshly parsed model's data goes to the spill file as its result comes back from the parsing workers,
+    not after the load; a full disk midway leaves the rest in the heap, and every model still restores."""
     from site_gen.content import load_content
 
-    monkeypatch.setattr(content_module, "spill", lambda blobs, folder: None)
     site = copy_site(tmp_path / "site")
-    loaded = load_content(site / "content", site, cache_file=site / ".site-gen-cache/content.pickle")
-    assert loaded.models and all(type(blob) is bytes for blob in _data_held(loaded.models))
-    assert all(entry.data.id for entry in loaded.models)
+    cache_file = site / ".site-gen-cache/content.pickle"
+    appended: list[int] = []
+    real_append = spill_module.SpillFile.append
+
+    def counted(self: Any, blobs: list[bytes]) -> Any:
+        appended.append(len(blobs))
+        return real_append(self, blobs)
+
+    monkeypatch.setattr(spill_module.SpillFile, "append", counted)
+    loaded = load_content(site / "content", site, cache_file=cache_file, use_cache=False)
+    assert appended == [1] * len(loaded.models)  # one by one, as they came
+    assert all(isinstance(blob, Spilled) for blob in _data_held(loaded.models))
+    expected = {entry.path: entry.data for entry in loaded.models}
+
+    def fills_up(self: Any, blobs: list[bytes]) -> Any:
+        if appended:
+            raise OSError(28, "No space left on device")
+        appended.append(len(blobs))
+        return real_append(self, blobs)
+
+    appended.clear()
+    monkeypatch.setattr(spill_module.SpillFile, "append", fills_up)
+    loaded = load_content(site / "content", site, cache_file=cache_file, use_cache=False)
+    held = _data_held(loaded.models)
+    assert sum(isinstance(blob, Spilled) for blob in held) == 1 and sum(type(b) is bytes for b in held) >= 1
+    assert {entry.path: entry.data for entry in loaded.models} == expected
+
+
+def test_a_load_whose_spill_file_cannot_be_made_keeps_the_data_in_the_heap(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from site_gen.content import load_content
+
+    monkeypatch.setattr(spill_module.SpillFile, "make", staticmethod(lambda folder: None))
+    site = copy_site(tmp_path / "site")
+    for use_cache in (False, True):  # parsed, then from the parse cache
+        loaded = load_content(site / "content", site, cache_file=site / ".site-gen-cache/content.pickle",
+                              use_cache=use_cache)
+        assert loaded.models and all(type(blob) is bytes for blob in _data_held(loaded.models))
+        assert all(entry.data.id for entry in loaded.models)
 
 
 def test_the_api_listing_entries_wait_in_a_spool_while_the_pages_render(tmp_path: Path,
