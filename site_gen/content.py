@@ -292,12 +292,8 @@ class _Spiller:
         self.file = SpillFile.make(folder) if folder is not None else None
 
     def one(self, entry: Entry) -> None:
-        blob = entry.__dict__.get("_data")
-        if self.file is not None and entry.kind == "model" and type(blob) is bytes:
-            try:
-                entry.__dict__["_data"] = self.file.append([blob])[0]
-            except OSError:  # a full disk: the rest stay in memory
-                self.file = None
+        if entry.kind == "model":
+            self.rest([entry])
 
     def rest(self, entries: list[Entry]) -> None:
         waiting = [entry for entry in entries if type(entry.__dict__.get("_data")) is bytes]
@@ -305,7 +301,8 @@ class _Spiller:
             return
         try:
             places = self.file.append([entry.__dict__["_data"] for entry in waiting])
-        except OSError:
+        except OSError:  # a full disk: the rest stay in memory
+            self.file = None
             return
         for entry, place in zip(waiting, places, strict=True):
             entry.__dict__["_data"] = place

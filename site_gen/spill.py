@@ -70,7 +70,7 @@ class SpillFile:
 
 class Spilled(tuple[SpillFile, int, int]):
     """Where one blob sits in a spill file: (file, offset, length), about 120 bytes in the heap whatever the size
-    of the blob. A tuple, so that ten thousand of them are made in C (``spill``)."""
+    of the blob. A tuple, so that ten thousand of them are made in C (``SpillFile.append``)."""
 
     __slots__ = ()
 
@@ -91,22 +91,6 @@ def _iov_max() -> int:
 
 IOV_MAX = _iov_max()
 """Buffers a call of writev takes at most."""
-
-
-def spill(blobs: list[bytes], folder: Path) -> list[Spilled] | None:
-    """Write ``blobs`` to a new spill file in ``folder``, and return where each sits, in order.
-
-    None when the file cannot be made or written (no ``pread`` here, a read-only or full file system): the caller
-    keeps its blobs, and the build goes on as it did before spill files existed. Nothing is returned for a file
-    half written."""
-    file = SpillFile.make(folder)
-    if file is None:
-        return None
-    try:
-        return file.append(blobs)
-    except OSError:
-        file.close()
-        return None
 
 
 def _write_all(fd: int, blobs: list[bytes]) -> None:

@@ -57,10 +57,8 @@ def route_file(route: str) -> str:
 
 
 def page_urls(config: SiteConfig, kind: str, slug: str) -> PageUrls:
-    route = getattr(config.routes, kind).replace("{slug}", slug)
-    mirror = getattr(config.routes, f"{kind}_markdown").replace("{slug}", slug)
-    return PageUrls(route, config.url(route), mirror, config.url(mirror), route_file(route), mirror.lstrip("/"),
-                    config.href(route), config.href(mirror))
+    """One page's URLs, made now (the catalogue's plan holds SlugUrls, which make them when read)."""
+    return SlugUrls(SlugRoutes(config, kind), slug).fixed()
 
 
 class SlugRoutes:

@@ -116,6 +116,11 @@ plugins:
             assert {name: getattr(lazy, name) for name in PageUrls.__dataclass_fields__} == eager.__dict__
             assert lazy == eager and lazy == SlugUrls(SlugRoutes(config, kind), slug) and hash(lazy) == hash(eager)
             assert pickle.loads(pickle.dumps(lazy)) == eager
+    prefix = urlsplit(site_url).path
+    assert page_urls(config, "model", "x") == PageUrls(
+        "/models/x/", site_url + "models/x/", "/llms/models/x.md", site_url + "llms/models/x.md",
+        "models/x/index.html", "llms/models/x.md", prefix + "models/x/", prefix + "llms/models/x.md")
+    assert page_urls(config, "page", "x").markdown_url == site_url + "md/x.md"
     assert SlugUrls(SlugRoutes(config, "model"), "x").href == urlsplit(site_url).path + "models/x/"
     assert SlugUrls(SlugRoutes(config, "provider"), "x").html_file == "p/x.html"
     assert SlugUrls(SlugRoutes(config, "model"), "x").html_file == "models/x/index.html"

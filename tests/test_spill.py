@@ -11,10 +11,16 @@ from typing import Any
 import pytest
 
 from site_gen import spill as spill_module
-from site_gen.spill import Spilled, spill
+from site_gen.spill import Spilled, SpillFile
 from tests.helpers import copy_site
 
 BLOBS = [b"", b"one", bytes(range(256)) * 40, pickle.dumps({"a": [1, 2.5, "three"]})]
+
+
+def spill(blobs: list[bytes], folder: Path) -> list[Spilled] | None:
+    """``blobs`` in a new spill file, or None where the file cannot be made."""
+    file = SpillFile.make(folder)
+    return file.append(blobs) if file is not None else None
 
 
 def test_spilled_blobs_read_back_as_written_and_the_file_has_no_name(tmp_path: Path) -> None:
@@ -77,9 +83,15 @@ def test_nothing_is_spilled_where_the_file_cannot_be_made_or_written(tmp_path: P
     def full(fd: int, blobs: list[bytes]) -> int:
         raise OSError(28, "No space left on device")
 
+    file = SpillFile.make(tmp_path)
+    assert file is not None
+    before = file.append(BLOBS[:2])
     monkeypatch.setattr(spill_module.os, "writev", full)
-    assert spill(BLOBS, tmp_path) is None
+    with pytest.raises(OSError, match="No space left"):
+        file.append(BLOBS)
     monkeypatch.undo()
+    assert [place.read() for place in before] == BLOBS[:2]  # what was appended before still reads
+    assert [place.read() for place in file.append(BLOBS)] == BLOBS  # and an append after goes where it failed
     monkeypatch.delattr(spill_module.os, "pread")  # Windows
     assert spill(BLOBS, tmp_path) is None
     assert list(tmp_path.iterdir()) == [in_the_way]
