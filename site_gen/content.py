@@ -16,7 +16,7 @@ import pickle
 import stat
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +33,7 @@ from .parsecache import ParseCache
 from .prose import check_context
 from .schema import Model, Provider, StaticPage, check_slug, shared, slugify
 from .spill import Spilled, SpillFile
-from .workers import pool as worker_pool
+from .workers import share
 from .yamlsafe import Document, Pos
 
 SCHEMAS: dict[str, type[BaseModel]] = {"model": Model, "provider": Provider, "page": StaticPage}
@@ -261,7 +261,9 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
             if entry is not None:
                 bar.update()
         fresh = [(kind, file) for kind, file in files if cached[file] is None]
-        for (_, file), outcome in zip(fresh, _load_all(fresh, root, workers, cache.enabled), strict=True):
+
+        def take(at: int, outcome: _Outcome) -> None:
+            file = fresh[at][1]
             if isinstance(outcome, _Parsed):
                 cached[file] = pickle.loads(outcome.blob)  # its data restored when read (Entry)
                 spiller.one(cached[file])
@@ -269,8 +271,10 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
             elif isinstance(outcome, Entry):
                 cached[file] = outcome
             else:
-                problems.extend(outcome)
+                problems.extend(outcome)  # in any order: ContentError sorts them
             bar.update()
+
+        _load_all(fresh, root, workers, cache.enabled, take)
     for _, file in files:
         if cached[file] is not None:
             found[cached[file].kind].append(cached[file])
@@ -356,16 +360,28 @@ def _load_or_problems(job: tuple[Kind, Path, Path, bool]) -> _Outcome:
     return _Parsed(pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), st.st_size, st.st_mtime_ns)
 
 
-def _load_all(files: list[tuple[Kind, Path]], root: Path, workers: int, pickled: bool) -> Iterator[_Outcome]:
-    """Parse in file order; with several workers, in forked processes (results keep the same order, and arrive
-    while the workers go on, so the caller unpickles them meanwhile)."""
+def _load_all(files: list[tuple[Kind, Path]], root: Path, workers: int, pickled: bool,
+              take: Callable[[int, _Outcome], None]) -> None:
+    """Parse every file, calling ``take(index, outcome)`` for each as it is done. With several workers, this
+    process parses too, beside ``workers - 1`` forked children (site_gen.workers.share), and takes their
+    outcomes between its own batches: one process fewer holds the interpreter and site_gen's imports while the
+    content loads than with a pool of ``workers`` beside an idle parent."""
     if workers <= 1 or len(files) < 400 or "fork" not in multiprocessing.get_all_start_methods():
-        for kind, file in files:
-            yield _load_or_problems((kind, file, root, pickled))
+        for at, (kind, file) in enumerate(files):
+            take(at, _load_or_problems((kind, file, root, pickled)))
         return
-    jobs = [(kind, file, root, True) for kind, file in files]
-    with worker_pool(workers) as pool:
-        yield from pool.imap(_load_or_problems, jobs, chunksize=max(20, min(200, len(jobs) // (workers * 16))))
+    size = max(20, min(100, len(files) // (workers * 16)))
+    batches = [[(kind, file, root, True) for kind, file in files[at:at + size]] for at in range(0, len(files), size)]
+
+    def done(batch: int, outcomes: list[_Outcome]) -> None:
+        for offset, outcome in enumerate(outcomes):
+            take(batch * size + offset, outcome)
+
+    share(_load_batch, batches, workers, done)
+
+
+def _load_batch(jobs: list[tuple[Kind, Path, Path, bool]]) -> list[_Outcome]:
+    return [_load_or_problems(job) for job in jobs]
 
 
 class _Invalid(Exception):

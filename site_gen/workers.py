@@ -16,7 +16,6 @@ import queue
 import signal
 import traceback
 from collections.abc import Callable, Sequence
-from multiprocessing.pool import Pool
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
@@ -28,11 +27,6 @@ def die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: workers still end when their queue closes
         pass
-
-
-def pool(workers: int) -> Pool:
-    """A fork-based pool whose workers inherit the parent's state and are killed when it dies."""
-    return multiprocessing.get_context("fork").Pool(workers, initializer=die_with_parent)
 
 
 def share(work: Callable[[Any], Any], items: Sequence[Any], workers: int,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +73,47 @@ def test_a_child_that_dies_is_an_error_not_a_hang() -> None:
     with pytest.raises(RuntimeError, match=r"ended without its results \(exit codes \[3\]\)"):
         share(_dies_in_a_child, list(range(50)), 2, lambda index, result: None)
     assert time.monotonic() - started < 30
+
+
+def test_a_load_on_several_processes_parses_here_too_and_matches_one_process(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """With two workers the content is parsed by this process and one forked child (not a pool of two beside an
+    idle parent): the entries, the parse cache and every problem are those of a load on one process."""
+    import site_gen.content as content_module
+    from benchmarks.corpus import write_site_gen
+    from site_gen.content import load_content
+    from site_gen.errors import ContentError
+    from site_gen.parsecache import code_key, read_file
+
+    site = tmp_path / "site"
+    write_site_gen(site, 420)  # enough for the parallel path (400 files)
+    parsers = tmp_path / "parsers"
+    real = content_module._load_or_problems
+
+    def noted(job: Any) -> Any:
+        with parsers.open("a") as out:  # a child's writes land here too
+            out.write(f"{os.getpid()}\n")
+        return real(job)
+
+    monkeypatch.setattr(content_module, "_load_or_problems", noted)
+    one = load_content(site / "content", site, 1, tmp_path / "one.pickle")
+    two = load_content(site / "content", site, 2, tmp_path / "two.pickle")
+    pids = parsers.read_text().split()
+    assert pids[:len(pids) // 2] == [str(PARENT)] * (len(pids) // 2)  # the load on one process
+    assert {str(PARENT)} < set(pids[len(pids) // 2:])  # this process and a child
+    for a, b in zip((one.models, one.providers), (two.models, two.providers), strict=True):
+        assert [(e.path, e.digest, e.facts, e.data) for e in a] == [(e.path, e.digest, e.facts, e.data) for e in b]
+    cached = [read_file(tmp_path / name, code_key()) for name in ("one.pickle", "two.pickle")]
+    assert cached[0] and cached[1] and cached[0]["entries"] == cached[1]["entries"]
+
+    files = sorted((site / "content/models").rglob("*.md"))
+    for at in (3, 210, 417):  # early, midway and late, so that both processes find some
+        text = files[at].read_text()
+        files[at].write_text(text.replace("context_window: ", "context_window: -", 1))
+    (files[100].parent / "bad.md").write_text("---\nid: [unclosed\n---\n")
+    errors = []
+    for workers in (1, 2):
+        with pytest.raises(ContentError) as caught:
+            load_content(site / "content", site, workers, tmp_path / f"bad{workers}.pickle", use_cache=False)
+        errors.append([d.format() for d in caught.value.diagnostics])
+    assert len(errors[0]) == 4 and errors[0] == errors[1]
