@@ -214,5 +214,5 @@ def search_index(catalog: Catalog) -> str:
 
 
 def api_files(config: SiteConfig, catalog: Catalog, site: Site,
-              summaries: api.Summaries | None = None) -> Iterator[tuple[str, str]]:
+              summaries: api.Summaries | None = None) -> Iterator[tuple[str, str | bytes]]:
     yield from api.files(config, catalog, site, summaries)
