@@ -152,6 +152,7 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
                                    if done.summary}
         for path, text in sitewide.api_files(config, catalog, site, rendered.summaries):
             keyed.put(path, text)
+    release_freed_memory()  # what the pages' results and the listing passed through: the end holds less
     made = set(out.files) - before  # site-wide files only: the pages are recorded below
     clock.lap("pages, and the site-wide files of the catalogue", "joining the llms-full files")
     id_sets: dict[tuple[str, ...], frozenset[str]] = {}  # one set per distinct tuple of ids (pages.shared_ids)
@@ -168,6 +169,7 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
     counted = {done.files[1]: done.pieces for done in rendered.pages}
     page_keys = {job.path: job.key for job in job_list}
     _write_full(config, catalog, out, keyed, counted, page_keys, base)
+    release_freed_memory()  # the joined files, before the manifest is made
     rendered.llms_report = sorted(keyed.report)
     rendered.sitewide_files = sorted(made)
     clock.lap("llms-full files (mirrors joined)", "checking links")
@@ -606,7 +608,7 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
         else:
             st = os.stat(f"{base}/{name}")
             files[name] = [st.st_size, st.st_mtime_ns]
-    page_records = {done.files[0]: _page_record(done, files) for done in rendered.pages}
+    page_records = ((done.files[0], _page_record(done, files)) for done in rendered.pages)  # made as written
     cache.save(config, output, {"signature": signature, "shard": list(shard) if shard else None,
                                 "pages": page_records, "files": files,
                                 "sitewide_key": rendered.sitewide_key, "sitewide": rendered.sitewide_files,

@@ -24,7 +24,7 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -262,20 +262,50 @@ def load_pages(config: SiteConfig, output: Path, manifest: dict[str, Any]) -> di
 
 def save(config: SiteConfig, output: Path, manifest: dict[str, Any]) -> None:
     """Write the page records, then the manifest that names them by a token: a build stopped between the two
-    leaves an old manifest whose token no longer matches, so no page is reused from records it did not make."""
+    leaves an old manifest whose token no longer matches, so no page is reused from records it did not make.
+
+    ``manifest["pages"]``: the records by the name of each page's first file, as a dict or as (name, record)
+    pairs made as they are written. They go to the file a few thousand at a time: the records of 100,000
+    pages, their JSON and its bytes, held at once, were the largest a cold build held at its end."""
     path = cache_file(config, output)
     path.parent.mkdir(parents=True, exist_ok=True)
     manifest = dict(manifest)
     token = secrets.token_hex(8)
     pages = manifest.pop("pages")
+    records: Iterable[tuple[str, dict[str, Any]]] = pages.items() if isinstance(pages, dict) else pages
     # Each distinct list of element ids once, the records pointing into it: pages of a kind have the same few
     # (21 lists among 10,000 model pages), which parsed as repeated lists were 10 MB of a 26 MB file's data.
     table: dict[tuple[str, ...], int] = {}
-    pages = {name: {**record, "ids": table.setdefault(record["ids"], len(table))}
-             for name, record in pages.items()}
-    _write(_pages_file(config, output), {"version": VERSION, "token": token, "ids": [list(ids) for ids in table],
-                                         "pages": pages})
+
+    def dump(handle: BinaryIO) -> None:
+        handle.write(b'{"pages": {')
+        first = True
+        for chunk in _batched(records, _RECORDS_AT_ONCE):
+            text = json.dumps({name: {**record, "ids": table.setdefault(record["ids"], len(table))}
+                               for name, record in chunk}, sort_keys=True)
+            if len(text) > 2:
+                handle.write((text[1:-1] if first else ", " + text[1:-1]).encode("utf-8"))
+                first = False
+        tail = json.dumps({"ids": [list(ids) for ids in table], "token": token, "version": VERSION},
+                          sort_keys=True)
+        handle.write(("}, " + tail[1:]).encode("utf-8"))
+
+    dump_sealed(_pages_file(config, output), dump)
     _write(path, {**manifest, "version": VERSION, "output": str(output.resolve()), "pages_token": token})
+
+
+_RECORDS_AT_ONCE = 2000
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def forget(config: SiteConfig, output: Path) -> None:

@@ -1436,3 +1436,41 @@ def test_a_build_with_nothing_to_do_shows_the_warnings_that_still_hold(tmp_path:
     written_earlier(model)
     assert run_cli("build", cwd=site).err == ""
     assert run_cli("build", cwd=site).err == ""
+
+
+@pytest.mark.parametrize("at_once", [1, 3, 2000])
+def test_page_records_written_a_few_at_a_time_read_back_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              at_once: int) -> None:
+    """The manifest's page records are written in batches, as they are made (not held whole): whatever the batch,
+    every record reads back as it was, the element ids from their shared table; and a second build reuses every
+    page from them."""
+    import site_gen.cache as cache_module
+    from site_gen.config import load_config
+
+    monkeypatch.setattr(cache_module, "_RECORDS_AT_ONCE", at_once)
+    config = load_config(copy_site(tmp_path / "site") / "mkdocs.yml")
+    output = tmp_path / "out"
+    output.mkdir()
+    records = {f"model/m{k}.html": {"key": f"k{k}", "files": [f"model/m{k}.html", f"model/m{k}.md"],
+                                    "ids": ("a", "b") if k % 2 else ("c",), "links": [[k, "/x"]]} for k in range(7)}
+    made: list[str] = []
+
+    def lazily() -> Any:
+        for name, record in records.items():
+            made.append(name)
+            yield name, dict(record)
+
+    cache_module.save(config, output, {"pages": lazily(), "files": {"index.html": [1, 2]}, "signature": "s"})
+    assert made == list(records)
+    manifest = cache_module.load(config, output)
+    assert manifest is not None and manifest["files"] == {"index.html": [1, 2]}
+    assert cache_module.load_pages(config, output, manifest) == records
+    cache_module.save(config, output, {"pages": iter(()), "files": {}, "signature": "s"})  # no pages at all
+    assert cache_module.load_pages(config, output, cache_module.load(config, output) or {}) == {}
+
+    site = config.root
+    assert run_cli("build", "-j", "1", cwd=site).code == 0
+    (site / "content/models/google/gemini-2.5-pro.md").write_text(
+        (site / "content/models/google/gemini-2.5-pro.md").read_text() + "\nOne more sentence.\n")
+    result = run_cli("build", "-j", "1", "-v", cwd=site)
+    assert result.code == 0 and "pages rendered: 1, reused unchanged: 6" in result.out
