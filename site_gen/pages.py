@@ -25,7 +25,7 @@ import gzip
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -216,32 +216,95 @@ def _render_one(job: Job) -> Done:
     renderer = state.get("renderer")
     if renderer is None:
         renderer = state["renderer"] = Renderer(config.templates_dir, config.root)
-    html = renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
-    mirror = renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)
-    outputs = [html, mirror]
+    if not staging.is_dir():  # the build was stopped and its staging folder removed: never recreate it
+        raise RuntimeError(f"staging folder {staging} is gone")
+    keep_hashes = bool(state.get("keep_hashes"))
+    sizes, hashes, encoded = [], [], []
+    html = ""
+    if job.kind in STREAMED:  # a listing's HTML goes to its file as it is made
+        size, ids, digest = _write_streamed(f"{staging}/{files[0]}", renderer.stream(
+            f"{page.kind}.html", page.source_file, site=site, page=page), keep_hashes)
+        sizes.append(size)
+        hashes += [digest] if keep_hashes else []
+        outputs = [renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)]
+    else:
+        html = renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
+        ids = links.ids_of(html)
+        outputs = [html, renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)]
+    mirror = outputs[-1]
     summary = ""
     if job.kind == "model":
         entry = catalog.by_path[job.path]
         outputs.append(api.model_file(config, entry)[1])
         summary = api.summary(config, catalog, entry)
         entry.drop_data()  # read again if anything else needs it: no process holds every model's data
-    sizes, hashes, encoded = [], [], []
-    if not staging.is_dir():  # the build was stopped and its staging folder removed: never recreate it
-        raise RuntimeError(f"staging folder {staging} is gone")
-    for name, text in zip(files, outputs, strict=True):
+    for name, text in zip(files[len(files) - len(outputs):], outputs, strict=True):
         target = f"{staging}/{name}"
         _make_parent(target)
         data = text.encode("utf-8")
         create_file(target, data)
         sizes.append(len(data))
         encoded.append(data)
-        if state.get("keep_hashes"):
+        if keep_hashes:
             hashes.append(file_hash(data))
     # The page-weight report is about model pages: the listings (the home page is megabytes at 10,000 models,
     # and the longest job of an edit) are not compressed for it.
     gzipped = transfer_size(encoded[0]) if job.kind == "model" else 0
-    return Done(files, job.key, shared_ids(tuple(sorted(links.ids_of(html)))), True, tuple(sizes), gzipped,
+    return Done(files, job.key, shared_ids(tuple(sorted(ids))), True, tuple(sizes), gzipped,
                 page.body.links, tokens.pieces(mirror), tuple(hashes), summary=summary)
+
+
+STREAMED = ("index", "provider")
+"""The kinds of page whose HTML is written as it is rendered: the listings, which grow with the catalogue (the
+home page is 4.5 MB at 10,000 models, a provider's page ~600 KB)."""
+STREAM_CHUNK = 256 * 1024
+"""Characters of a streamed page gathered before they are written."""
+
+
+def _write_streamed(target: str, pieces: Iterator[str], hashed: bool) -> tuple[int, set[str], str]:
+    """Write the pieces of an HTML page to a new file ``target`` as they come, a chunk at a time; return its size
+    in bytes, its element ids (what links.ids_of finds in the whole page) and, if ``hashed``, its file_hash.
+
+    A chunk is cut before its last newline, so that the whitespace before an ``id="`` stays with it, and never
+    inside an ``id="...`` whose closing quote has not come: no id is split between two chunks."""
+    _make_parent(target)
+    ids: set[str] = set()
+    digest = hashlib.blake2b(digest_size=16) if hashed else None
+    size, held, count, carry = 0, [], 0, ""
+    with open(target, "xb") as handle:  # as create_file: never into a file already there
+        def write(text: str) -> None:
+            nonlocal size
+            ids.update(links.ids_of(text))
+            data = text.encode("utf-8")
+            handle.write(data)
+            size += len(data)
+            if digest is not None:
+                digest.update(data)
+
+        for piece in pieces:
+            held.append(piece)
+            count += len(piece)
+            if count >= STREAM_CHUNK:
+                text = carry + "".join(held)
+                held, count = [], 0
+                cut = _safe_cut(text)
+                carry = text[cut:]
+                write(text[:cut])
+        write(carry + "".join(held))
+    return size, ids, digest.hexdigest() if digest is not None else ""
+
+
+def _safe_cut(text: str) -> int:
+    """Where ``text`` may end a chunk for _write_streamed (0: hold it all): before a newline, and before any
+    ``id="`` whose value has not ended there. ids_of scans a chunk as it would the whole page only if every
+    candidate in it ends in it; a value may even hold another ``id=``, so the check goes back until none is open."""
+    cut = max(text.rfind("\n"), 0)
+    while cut:
+        last = text.rfind('id="', 0, cut + 3)  # the last that starts before the cut, even if it ends after it
+        if last == -1 or text.find('"', last + 4, cut) != -1:
+            return cut
+        cut = max(last - 1, 0)  # the character before it stays with it: ids_of looks for whitespace there
+    return 0
 
 
 def _files(job: Job) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ import difflib
 import json
 import re
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,29 +137,43 @@ class Renderer:
         """Render ``template``; errors become a RenderError located in the template."""
         try:
             text = self.env.get_template(template).render(**context)
-        except jinja2.TemplateSyntaxError as exc:
-            raise RenderError(Diagnostic(self._shown(exc.filename, exc.name or template), exc.lineno or 0, 1,
-                                         message=f"template syntax error: {exc.message}",
-                                         hint=f"while rendering {source_file}")) from None
-        except jinja2.TemplateNotFound as exc:  # named by an extends, include or import: located there
-            filename, line = _template_frame(exc)
-            raise RenderError(Diagnostic(self._shown(filename, template), line, 1 if line else 0,
-                                         message=f"template not found: {exc.name}",
-                                         hint=f"add it to the templates folder, or correct the name; while "
-                                              f"rendering {source_file}")) from None
-        except _NotUtf8 as exc:  # a template file saved in another encoding (the one read, maybe an include)
-            raise RenderError(Diagnostic(self._shown(exc.filename, template), exc.line, exc.col,
-                                         message=f"template is not UTF-8: found the byte 0x{exc.byte:02X}",
-                                         hint=f"save it as UTF-8; while rendering {source_file}")) from None
         except Exception as exc:  # any template failure becomes a located diagnostic
-            filename, line = _template_frame(exc)
-            hint = "a template that includes or extends itself, directly or through others? " \
-                if isinstance(exc, RecursionError) else ""
-            raise RenderError(Diagnostic(self._shown(filename, template), line, 1 if line else 0,
-                                         message=_message(exc), hint=f"{hint}while rendering {source_file}")) from None
+            raise self._failure(exc, template, source_file) from None
         if template.endswith((".md", ".txt")):
             text = markdown.tidy_blank_lines(text)
         return text
+
+    def stream(self, template: str, source_file: str, **context: Any) -> Iterator[str]:
+        """Render ``template`` a piece at a time, as Jinja makes it, with the errors ``render`` gives. For a large
+        HTML page, which the caller writes as it comes (site_gen.pages): rendered whole, a 10,000-row listing's
+        pieces, the page and its bytes were held at once (~300 MB at 100,000 models). Not for a mirror, whose
+        blank lines are tidied over its whole text."""
+        try:
+            yield from self.env.get_template(template).generate(**context)
+        except Exception as exc:
+            raise self._failure(exc, template, source_file) from None
+
+    def _failure(self, exc: Exception, template: str, source_file: str) -> RenderError:
+        """The located diagnostic of a template failure."""
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            return RenderError(Diagnostic(self._shown(exc.filename, exc.name or template), exc.lineno or 0, 1,
+                                          message=f"template syntax error: {exc.message}",
+                                          hint=f"while rendering {source_file}"))
+        if isinstance(exc, jinja2.TemplateNotFound):  # named by an extends, include or import: located there
+            filename, line = _template_frame(exc)
+            return RenderError(Diagnostic(self._shown(filename, template), line, 1 if line else 0,
+                                          message=f"template not found: {exc.name}",
+                                          hint=f"add it to the templates folder, or correct the name; while "
+                                               f"rendering {source_file}"))
+        if isinstance(exc, _NotUtf8):  # a template file saved in another encoding (the one read, maybe an include)
+            return RenderError(Diagnostic(self._shown(exc.filename, template), exc.line, exc.col,
+                                          message=f"template is not UTF-8: found the byte 0x{exc.byte:02X}",
+                                          hint=f"save it as UTF-8; while rendering {source_file}"))
+        filename, line = _template_frame(exc)
+        hint = "a template that includes or extends itself, directly or through others? " \
+            if isinstance(exc, RecursionError) else ""
+        return RenderError(Diagnostic(self._shown(filename, template), line, 1 if line else 0,
+                                      message=_message(exc), hint=f"{hint}while rendering {source_file}"))
 
     def _shown(self, filename: str | None, fallback: str) -> str:
         return _shown(filename, fallback, self.root)

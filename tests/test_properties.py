@@ -191,3 +191,29 @@ def test_tidying_blank_lines_whole_text_equals_line_by_line(text: str) -> None:
 def test_tidying_text_without_fences_equals_line_by_line(text: str) -> None:
     """The whole-text path alone (any fence sends a text line by line)."""
     assert markdown.tidy_blank_lines(text) == markdown._tidy_line_by_line(text)
+
+
+_HTML_BITS = st.sampled_from(['id="', ' id="', '\nid="', 'data-id="', '"', "\n", " ", "a", "b", "id=", "<div", ">",
+                              "é", "\t"])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(bits=st.lists(_HTML_BITS, max_size=120), chunk=st.integers(1, 12), tmp=st.just(None))
+def test_a_streamed_page_has_the_bytes_and_ids_of_the_whole(tmp_path_factory, bits, chunk, tmp) -> None:
+    """site_gen.pages writes a listing's HTML a chunk at a time, cutting only where no id attribute is open: the
+    file is the page's bytes, and the ids found are those links.ids_of finds in the whole page, however the
+    pieces come and wherever the chunks end (tiny ones here, so that every cut is tried)."""
+    import site_gen.pages as pages_module
+    from site_gen import links
+
+    html = "".join(bits)
+    target = tmp_path_factory.mktemp("streamed") / "page.html"
+    original = pages_module.STREAM_CHUNK
+    pages_module.STREAM_CHUNK = chunk
+    try:
+        size, ids, digest = pages_module._write_streamed(str(target), iter(bits), True)
+    finally:
+        pages_module.STREAM_CHUNK = original
+    assert target.read_bytes() == html.encode("utf-8") and size == len(html.encode("utf-8"))
+    assert ids == links.ids_of(html)
+    assert digest == pages_module.file_hash(html.encode("utf-8"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from site_gen.render import check_overrides
 from tests.helpers import ROOT, copy_site, run_cli, snapshot
 
@@ -58,27 +60,34 @@ def test_a_build_warns_and_strict_fails(tmp_path: Path) -> None:
     assert run_cli("build", cwd=site).err == lenient.err  # a build with nothing to do shows it again
 
 
-def test_template_errors_name_the_file_and_line_at_fault(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("kind", "source"), [("model", "content/models/acme/rocket-1-20250101.md"),
+                                              ("provider", "content/providers/acme.md")])
+def test_template_errors_name_the_file_and_line_at_fault(tmp_path: Path, kind: str, source: str) -> None:
+    """A model's page is rendered whole; a provider's, a listing, is written as Jinja makes it: the same messages."""
     site = copy_site(tmp_path / "site")
     folder = site / "templates"
     (folder / "partials").mkdir(parents=True)
-    page = "while rendering content/models/acme/rocket-1-20250101.md"
-    cases = {  # model.html, partials/x.html -> the one problem reported
+    page = f"while rendering {source}"
+    cases = {  # <kind>.html, partials/x.html -> the one problem reported
         ('{% extends "base.html" %}{% block main %}\n\n  {% include "partials/nope.html" %}{% endblock %}', None):
-            f"templates/model.html:3:1: template not found: partials/nope.html (add it to the templates folder, or "
+            f"templates/{kind}.html:3:1: template not found: partials/nope.html (add it to the templates folder, or "
             f"correct the name; {page})",
         ('{% extends "base.html" %}{% block main %}{% include "partials/x.html" %}{% endblock %}',
          b"fine\nab\xe9t\xe9"):
             f"templates/partials/x.html:2:3: template is not UTF-8: found the byte 0xE9 (save it as UTF-8; {page})",
-        ('{% include "model.html" %}', None):
-            "templates/model.html:1:1: RecursionError: maximum recursion depth exceeded*"  # Python's words vary
+        (f'{{% include "{kind}.html" %}}', None):
+            f"templates/{kind}.html:1:1: RecursionError: maximum recursion depth exceeded*"  # Python's words vary
             f" (a template that includes or extends itself, directly or through others? {page})",
+        ('{% extends "base.html" %}{% block main %}\n{{ page.title }}\n{{ 1 // 0 }}{% endblock %}', None):
+            f"templates/{kind}.html:3:1: ZeroDivisionError*{page})",
     }
-    for (model, partial), expected in cases.items():
-        (folder / "model.html").write_text(model)
+    for (template, partial), expected in cases.items():
+        (folder / f"{kind}.html").write_text(template)
         if partial is not None:
             (folder / "partials/x.html").write_bytes(partial)
         result = run_cli("build", cwd=site)
         assert result.code == 1 and len(result.problems) == 1, result.problems
         head, _, tail = expected.partition("*")
         assert result.problems[0].startswith(head) and result.problems[0].endswith(tail), result.problems
+        assert not (site / "build").exists()  # nothing published, and no half-written page left behind
+        assert not [p.name for p in site.iterdir() if p.name.startswith("build.tmp")]
