@@ -288,7 +288,7 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
 class _Spiller:
     """Moves the pickled data of loaded models into a spill file (site_gen.spill): each is read back for the page
     that shows it, and neither the building process nor a page worker forked from it holds them all. A freshly
-    parsed model's goes as it arrives, while the load waits on the parsing workers (the building process held
+    parsed model's goes as it arrives, from this process's own batches or a child's (the building process held
     18 MB more at 10,000 models by the end of the load otherwise); the cached ones in one write after. Left in
     the heap when the file cannot be made or written."""
 
