@@ -220,25 +220,26 @@ def _render_one(job: Job) -> Done:
         raise RuntimeError(f"staging folder {staging} is gone")
     keep_hashes = bool(state.get("keep_hashes"))
     sizes, hashes, encoded = [], [], []
-    html = ""
-    if job.kind in STREAMED:  # a listing's HTML goes to its file as it is made
+    streamed = job.kind in STREAMED
+    if streamed:  # a listing's HTML goes to its file as it is made
         size, ids, digest = _write_streamed(f"{staging}/{files[0]}", renderer.stream(
             f"{page.kind}.html", page.source_file, site=site, page=page), keep_hashes)
         sizes.append(size)
         hashes += [digest] if keep_hashes else []
-        outputs = [renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)]
+        outputs = []
     else:
         html = renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
         ids = links.ids_of(html)
-        outputs = [html, renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)]
-    mirror = outputs[-1]
+        outputs = [html]
+    mirror = renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)
+    outputs.append(mirror)
     summary = ""
     if job.kind == "model":
         entry = catalog.by_path[job.path]
         outputs.append(api.model_file(config, entry)[1])
         summary = api.summary(config, catalog, entry)
         entry.drop_data()  # read again if anything else needs it: no process holds every model's data
-    for name, text in zip(files[len(files) - len(outputs):], outputs, strict=True):
+    for name, text in zip(files[1:] if streamed else files, outputs, strict=True):
         target = f"{staging}/{name}"
         _make_parent(target)
         data = text.encode("utf-8")
@@ -289,7 +290,8 @@ def _write_streamed(target: str, pieces: Iterator[str], hashed: bool) -> tuple[i
                 held, count = [], 0
                 cut = _safe_cut(text)
                 carry = text[cut:]
-                write(text[:cut])
+                if cut:
+                    write(text[:cut])
         write(carry + "".join(held))
     return size, ids, digest.hexdigest() if digest is not None else ""
 
