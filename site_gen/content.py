@@ -96,6 +96,7 @@ def _shared(value: Any) -> Any:
 
 
 _TUPLES: dict[tuple[object, ...], tuple[object, ...]] = {}
+_KINDS = {kind: kind for kind in ("model", "provider", "page")}
 _RESTORING = threading.Lock()
 """Held while an entry's data is restored (Entry.__getattr__). A child forked while another thread held it
 gets a new one: that thread does not exist in the child."""
@@ -148,6 +149,14 @@ class Entry:
         elif "data" in state:  # pickled apart, to be restored only when it is read (__getattr__)
             state["_data"] = pickle.dumps(state.pop("data"), protocol=pickle.HIGHEST_PROTOCOL)
         return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        kind = state.get("kind")
+        if type(kind) is str:  # one string for every entry of a kind, not one each (54 bytes an entry)
+            state["kind"] = _KINDS.get(kind, kind)
+        held = self.__dict__
+        for name, value in state.items():  # one by one, as pickle's own does: the dict keeps the class's keys
+            held[name] = value
 
     def __getattr__(self, name: str) -> object:
         """Called only for an attribute the entry does not hold: ``data``, when it is first read after the entry

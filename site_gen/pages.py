@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import marshal
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -40,14 +41,17 @@ from .config import SiteConfig
 from .content import ROW_HASH
 from .prelink import Prelink
 from .render import Renderer
+from .schema import forget_shared
 from .spill import Spilled, SpillFile
 from .view import Site, index_page, model_page, provider_page, static_page
 from .workers import Background, share
 from .writer import create_file, link_or_copy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Job:
+    """A page to render, with its key; one per page, held by every process until the pages are rendered."""
+
     kind: str
     path: str
     """The entry's path, or 'index'."""
@@ -424,6 +428,7 @@ def _rendered(job: Job) -> Done:
     rest of the build, and ~145 MB at 100,000 models, where a provider's page lists 22,000 models. A trim took
     0.2-1.5 ms; model pages (20-40 KB) are below the threshold, and never pay for one."""
     done = _render_one(job)
+    forget_shared()  # the page's data is dropped: its strings need not stay in the table
     if sum(done.sizes) >= RELEASE_AFTER:
         release_freed_memory()
     return done
@@ -441,6 +446,45 @@ def _spooled(spool: SpillFile, batch: list[Done]) -> list[Done]:
     for k, place in zip(made, places, strict=True):
         batch[k] = replace(batch[k], summary=place)
     return batch
+
+
+class _Packed:
+    """The rendered pages' records, held by the building process while the workers render: each batch packed
+    (marshal) as it comes back, its pages' element ids as the number of their tuple, its API listing entries as
+    where they sit in the spill file. A record's ~1 KB of objects (strings, tuples, integers) takes ~200 bytes so:
+    at 10,000 models the building process grew ~10 MB while the pages were rendered, and the build's memory peaked
+    at the end of that, both processes alive. The records are made again once the workers have ended."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[int, bytes, SpillFile | None]] = []
+        self.ids: dict[tuple[str, ...], int] = {}
+
+    def add(self, number: int, batch: list[Done]) -> None:
+        spool, rows = None, []
+        for done in batch:
+            summary: Any = done.summary
+            if type(summary) is Spilled:
+                spool, summary = summary[0], (summary[1], summary[2])
+            number_of_ids = self.ids.setdefault(done.ids, len(self.ids))
+            rows.append((done.files, done.key, number_of_ids, done.rendered, done.sizes, done.gzipped, done.links,
+                         done.pieces, done.hashes, done.stats, summary))
+        self.batches.append((number, marshal.dumps(rows), spool))
+
+    def unpacked(self) -> Iterator[tuple[int, list[Done]]]:
+        """Each batch's number and records, as they were added; the packed form is let go of as it goes."""
+        ids = [shared_ids(ids) for ids in self.ids]
+        batches, self.batches = self.batches, []
+        batches.reverse()
+        while batches:
+            number, blob, spool = batches.pop()
+            batch = []
+            for files, key, number_of_ids, rendered, sizes, gzipped, page_links, pieces, hashes, stats, summary \
+                    in marshal.loads(blob):
+                if type(summary) is tuple:
+                    summary = Spilled((spool, *summary))
+                batch.append(Done(files, key, ids[number_of_ids], rendered, sizes, gzipped, page_links, pieces,
+                                  hashes, stats, summary))
+            yield number, batch
 
 
 def _chunk(batch: list[Job]) -> list[Done]:
@@ -528,6 +572,8 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
 
             spool = SpillFile.make(config.root / ".site-gen-cache")
 
+            packed = _Packed()
+
             def finished(number: int, batch: list[Done]) -> None:
                 nonlocal spool
                 if spool is not None:
@@ -535,13 +581,15 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                         batch = _spooled(spool, batch)
                     except OSError:  # a full disk: the rest stay in memory
                         spool = None
-                for k, result in enumerate(batch):
-                    done[todo[starts[number] + k]] = result
+                packed.add(number, batch)
                 bar.update(len(batch))
 
             # The workers start on the pages to render while this process does its own work, then joins them.
             share(_chunk, [[job_list[i] for i in todo[at:at + size]] for at in starts], workers, finished,
                   first=own_work)
+            for number, batch in packed.unpacked():  # the workers have ended: their memory is back
+                for k, result in enumerate(batch):
+                    done[todo[starts[number] + k]] = result
         for i in late:
             done[i] = _render_one(job_list[i])
             bar.update()

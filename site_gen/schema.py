@@ -147,6 +147,13 @@ _SHORT = 40
 _set = object.__setattr__
 
 
+def forget_shared() -> None:
+    """Empty the table of short strings: what is already shared stays shared. A process that restores one
+    entry's data at a time (to render its page, then drops it) would otherwise keep every model's ids, titles
+    and endpoint names in the table until it ends: ~650 bytes a page rendered."""
+    _STRINGS.clear()
+
+
 def shared(value: Any) -> Any:
     """The one object kept for a short string (Strict.__setstate__ does this inline), anything else as it is."""
     return _STRINGS.setdefault(value, value) if type(value) is str and len(value) <= _SHORT else value

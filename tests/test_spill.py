@@ -210,3 +210,63 @@ def test_the_api_listing_entries_wait_in_a_spool_while_the_pages_render(tmp_path
     build(config, jobs=2, incremental=False)
     assert 0 < len(spooled) == appended[0] < 220
     assert (site / "build/api/models.json").read_bytes() == alone
+
+
+def test_the_records_of_rendered_pages_are_held_packed_and_come_back_as_they_were(tmp_path: Path) -> None:
+    """While the workers render, the building process holds each batch of page records packed; they come back
+    equal, in the order added, their listing entries still read from the spool, one tuple per distinct ids."""
+    from site_gen.pages import Done, _Packed
+
+    spool = SpillFile.make(tmp_path)
+    assert spool is not None
+    places = spool.append([b'{"id":"a"}', b'{"id":"b"}'])
+    ids = ("overview", "prices")
+    batches = [
+        [Done(("model/a.html", "llms/model/a.md", "api/models/a.json"), "key-a", ids, True, (40_000, 9_000, 700),
+              7_100, ((3, "/provider/x"),), 2_345, (), (), places[0]),
+         Done(("provider/x.html", "llms/provider/x.md"), "key-x", tuple(["overview", "prices"]), False, (1, 2), 0,
+              (), 0, ("hash-1", "hash-2"), ((1, 2), (3, 4)), "")],
+        [Done(("model/b.html", "llms/model/b.md", "api/models/b.json"), "key-b", ("overview",), True, (5, 6, 7),
+              3, ((1, "#overview"), (9, "https://example.com/")), 12, (), (), '{"id":"b","kept":"in memory"}'),
+         Done(("model/c.html", "llms/model/c.md", "api/models/c.json"), "key-c", ids, True, (8, 9, 10), 4, (), 1,
+              (), (), places[1])],
+    ]
+    packed = _Packed()
+    for number, batch in zip((1, 0), batches, strict=True):  # as the workers finish them: in any order
+        packed.add(number, batch)
+    back = list(packed.unpacked())
+    assert [number for number, _ in back] == [1, 0]
+    assert [batch for _, batch in back] == batches
+    first, _ = back[0][1]
+    assert first.summary.read() == b'{"id":"a"}' and back[1][1][1].summary.read() == b'{"id":"b"}'
+    assert back[0][1][0].ids is back[0][1][1].ids is back[1][1][1].ids
+    assert packed.batches == []  # let go of as they came back
+
+
+def test_a_process_rendering_pages_keeps_no_restored_models_strings(tmp_path: Path) -> None:
+    """Each model's data is restored for its page and dropped after it: the table that shares short strings
+    between restored objects (site_gen.schema) must not keep every model's ids and titles until the end."""
+    from site_gen import schema
+    from site_gen.build import build
+    from site_gen.config import load_config
+
+    site = copy_site(tmp_path / "site")
+    config = load_config(site / "mkdocs.yml")
+    build(config, jobs=1, incremental=False)
+    restored = build(config, jobs=1, incremental=False)  # from the parse cache: every model's data restored
+    kept = set(schema._STRINGS)
+    ids = {entry.data.id for entry in restored.catalog.models}
+    assert ids and not ids & kept
+
+
+def test_loaded_entries_share_their_kind_and_keep_compact_dicts(tmp_path: Path) -> None:
+    from site_gen.content import load_content
+
+    site = copy_site(tmp_path / "site")
+    cache_file = site / ".site-gen-cache/content.pickle"
+    for _ in range(2):  # parsed (each result unpickled from its worker's blob), then from the parse cache
+        loaded = load_content(site / "content", site, cache_file=cache_file)
+        kinds = {id(entry.kind) for entry in loaded.models}
+        assert len(loaded.models) > 1 and len(kinds) == 1
+        entry = loaded.models[0]
+        assert sys.getsizeof(entry.__dict__) < sys.getsizeof(dict(entry.__dict__))  # the class's shared keys
