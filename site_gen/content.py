@@ -259,8 +259,8 @@ def load_content(content_dir: Path, root: Path, workers: int = 1, cache_file: Pa
 def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path | None, use_cache: bool,
                   problems: list[Diagnostic], found: dict[str, list[Entry]], now: int | None = None,
                   progress: bool = False) -> Content:
-    cache = ParseCache(cache_file, read=use_cache, now=now, folder=content_dir)
     spiller = _Spiller(cache_file.parent if cache_file is not None else None)
+    cache = ParseCache(cache_file, read=use_cache, now=now, folder=content_dir, spill=spiller.file)
     stats: dict[Path, os.stat_result] = {}
     files = _discover(content_dir, root, problems, stats)
     with tqdm(total=len(files), desc="content", unit="file", disable=not progress, leave=False) as bar:

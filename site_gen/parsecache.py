@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cache
+from .spill import Spilled, SpillFile
 
 CODE_DIR = Path(__file__).resolve().parent
 
@@ -47,13 +48,17 @@ class ParseCache:
     ignored (its files are parsed again).
     """
 
-    def __init__(self, path: Path | None, read: bool = True, now: int | None = None, folder: Path | None = None):
+    def __init__(self, path: Path | None, read: bool = True, now: int | None = None, folder: Path | None = None,
+                 spill: SpillFile | None = None):
         """``read=False`` (a --clean build) parses everything but still leaves a cache for the next build.
+        ``spill``: where the entries put are kept until the cache is saved (site_gen.spill), not in the heap: a
+        cold build of 10,000 models held ~20 MB of them at the end of its load otherwise, when it holds the most.
         ``now``: the file system's time before the files were looked at (site_gen.cache.clock).
         ``folder``: the content folder; files under it are kept by their path inside it, so that the project
         reached by another path (mkdocs.yml given relative, then absolute) finds its entries."""
         self.path = path
         self.now = now
+        self.spill = spill
         self.prefix = os.path.join(str(folder), "") if folder is not None else ""
         self.key = code_key() if path else ""
         self.entries: dict[str, tuple[int, int, Any]] = {}
@@ -92,7 +97,8 @@ class ParseCache:
             st = st or os.stat(file)
             if hit[0] != st.st_size or hit[1] != st.st_mtime_ns:
                 return None
-            return pickle.loads(hit[2])
+            blob = hit[2]
+            return pickle.loads(blob.read() if type(blob) is Spilled else blob)
         except Exception:  # removed since, or a damaged entry: parse the file again
             return None
 
@@ -107,7 +113,13 @@ class ParseCache:
         if self.now is not None and mtime >= self.now:
             mtime = -1
         name = self.name(file)
-        self.entries[name] = (size, mtime, blob)
+        held: bytes | Spilled = blob
+        if self.spill is not None:
+            try:
+                held = self.spill.append([blob])[0]
+            except OSError:  # a full disk: the rest stay in memory
+                self.spill = None
+        self.entries[name] = (size, mtime, held)
         self.changed.add(name)
         self.dirty = True
 
@@ -145,6 +157,13 @@ def read_file(path: Path, key: str) -> dict[str, Any] | None:
     try:
         with handle:
             data = pickle.load(handle)
+            if isinstance(data, dict) and data.get("key") == key:  # then its entries, a part at a time
+                parts, entries = data.pop("parts", 0), data.get("entries")
+                for _ in range(parts if type(parts) is int and isinstance(entries, dict) else 0):
+                    part = pickle.load(handle)
+                    if not isinstance(part, dict):
+                        return None
+                    entries.update(part)  # type: ignore[union-attr]
     except Exception:  # from another Python: parse again
         return None
     if isinstance(data, dict) and data.get("key") == key and isinstance(data.get("entries"), dict) \
@@ -153,9 +172,33 @@ def read_file(path: Path, key: str) -> dict[str, Any] | None:
     return None
 
 
+PART = 1000
+"""Entries of a cache file pickled at once (write_file)."""
+
+
 def write_file(path: Path, data: dict[str, Any]) -> None:
-    """Write a cache file whole or not at all (site_gen.cache.replace_file)."""
-    cache.dump_sealed(path, lambda handle: pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL))
+    """Write a cache file whole or not at all (site_gen.cache.replace_file): its ``entries`` after the rest, a
+    part of PART at a time, each pickled apart, so that blobs kept in a spill file (ParseCache.put) are read back
+    a part at a time, never all at once (a pickler keeps every object it wrote until it ends)."""
+    entries = data["entries"]
+    head = {name: value for name, value in data.items() if name != "entries"}
+
+    def dump(handle: Any) -> None:
+        names = list(entries) if isinstance(entries, dict) else []
+        head.update(entries={} if names else entries, parts=-(-len(names) // PART))
+        pickle.dump(head, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        for at in range(0, len(names), PART):
+            pickle.dump({name: _unspilled(entries[name]) for name in names[at:at + PART]}, handle,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+
+    cache.dump_sealed(path, dump)
+
+
+def _unspilled(value: Any) -> Any:
+    """An entry as the file keeps it: a blob ParseCache.put kept in its spill file read back."""
+    if type(value) is tuple and value and type(value[-1]) is Spilled:
+        return (*value[:-1], value[-1].read())
+    return value
 
 
 def read_table(path: Path | None) -> Any | None:

@@ -285,6 +285,51 @@ def test_parse_cache_writes_small_changes_as_a_delta(tmp_path: Path) -> None:
     assert parsecache.ParseCache(store).get(files[3]) == "entry edited"
 
 
+def test_parse_cache_entries_wait_in_the_spill_file_and_are_written_a_part_at_a_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries put during a load sit in the build's spill file, not the heap; the saved file holds them in parts
+    (each its own pickle) and reads back whole. A part that is not a table makes the file unreadable, and a full
+    disk leaves the entries put after it in memory."""
+    import os
+    import pickle
+
+    from site_gen import parsecache
+    from site_gen.cache import dump_sealed
+    from site_gen.spill import Spilled, SpillFile
+
+    monkeypatch.setattr(parsecache, "PART", 4)
+    files = [tmp_path / f"f{i}.md" for i in range(10)]
+    for f in files:
+        f.write_text(f.name)
+    spill = SpillFile.make(tmp_path / "spill")
+    store = tmp_path / "cache" / "content.pickle"
+    cache = parsecache.ParseCache(store, spill=spill)
+    for f in files:
+        st = os.stat(f)
+        cache.put(f, st.st_size, st.st_mtime_ns, pickle.dumps(f"entry {f.name}"))
+    assert all(type(held) is Spilled for _, _, held in cache.entries.values())
+    assert cache.get(files[2]) == "entry f2.md"
+    cache.save(files)
+    payload = read_cache(store)
+    assert payload.count(b"entry f") == 10 and payload.count(pickle.STOP) >= 4  # a head, then 3 parts
+    again = parsecache.ParseCache(store)
+    assert [again.get(f) for f in files] == [f"entry {f.name}" for f in files]
+    assert all(type(held) is bytes for _, _, held in again.entries.values())
+
+    def full(self: SpillFile, blobs: list[bytes]) -> list[Spilled]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SpillFile, "append", full)
+    cache = parsecache.ParseCache(store, read=False, spill=spill)
+    st = os.stat(files[0])
+    cache.put(files[0], st.st_size, st.st_mtime_ns, pickle.dumps("kept in memory"))
+    assert cache.spill is None and cache.get(files[0]) == "kept in memory"
+
+    head = pickle.dumps({"key": parsecache.code_key(), "token": "t", "entries": {}, "parts": 2})
+    dump_sealed(store, lambda handle: handle.write(head + pickle.dumps({"a": 1}) + pickle.dumps([2])))
+    assert parsecache.read_file(store, parsecache.code_key()) is None
+
+
 def test_a_file_changed_during_the_build_is_reported_not_mixed(tmp_path: Path) -> None:
     """Entries read their prose from the file when a page is rendered; a file edited since it was loaded
     (front matter from one version, prose from another) is an error, and the error survives a worker."""
@@ -997,14 +1042,16 @@ def test_an_edit_within_one_tick_of_the_file_system_clock_is_not_missed(tmp_path
     Simulated here with an mtime in the future, which every build takes for "this tick", and os.utime to put
     the same mtime back after an edit of the same size."""
     import os
-    import pickle
+
+    from site_gen import parsecache
 
     site = copy_site(tmp_path / "site")
     model = site / "content/models/acme/unknowns.md"
     tick = time_ns() + 3600 * 10**9
     os.utime(model, ns=(tick, tick))
     assert run_cli("build", cwd=site).code == 0
-    cache = pickle.loads(read_cache(site / ".site-gen-cache/content.pickle"))
+    cache = parsecache.read_file(site / ".site-gen-cache/content.pickle", parsecache.code_key())
+    assert cache is not None
     assert cache["entries"]["models/acme/unknowns.md"][1] == -1  # kept, but never matched by size and mtime
 
     text = model.read_text()

@@ -136,7 +136,9 @@ def test_a_load_spills_each_parsed_model_as_it_arrives(tmp_path: Path, monkeypat
 
     monkeypatch.setattr(spill_module.SpillFile, "append", counted)
     loaded = load_content(site / "content", site, cache_file=cache_file, use_cache=False)
-    assert appended == [1] * len(loaded.models)  # one by one, as they came
+    files = len(loaded.models) + len(loaded.providers) + len(loaded.pages)
+    # one by one, as they came: each model's data, and each file's entry for the parse cache (ParseCache.put)
+    assert appended == [1] * (len(loaded.models) + files)
     assert all(isinstance(blob, Spilled) for blob in _data_held(loaded.models))
     expected = {entry.path: entry.data for entry in loaded.models}
 
