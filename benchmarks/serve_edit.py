@@ -10,7 +10,8 @@ with `site-gen build`:
 1. the first build, which takes the pages of the project's build folder when it has one;
 2. for each edit (one model's input price changed, as the watcher would report it):
    - the quick update: the pages that show the file, rendered again in the folder served (what the browser
-     reloads);
+     reloads): the model's own page first, served as soon as it is written (its time is "edited page served"),
+     then its providers' pages that list it;
    - the background build: every output into a new folder, taking each unchanged page from the one served.
 
 It prints the seconds of each step and the pages each build rendered and reused, and puts every edited
@@ -69,6 +70,7 @@ def measure(project: Path, edits: int = 3) -> dict[str, Any]:
                 if not dev.full_build(reload=False, background=True):
                     raise SystemExit(f"the background build after {path} failed: {dev.problems}")
                 result["edits"].append({"file": path.relative_to(project).as_posix(), "quick_s": round(quick_s, 3),
+                                        "served_s": round(dev.quick_seconds[0], 3),
                                         **_figures(time.perf_counter() - started, builds[-1])})
     finally:
         build_module.build = real  # type: ignore[assignment]
@@ -93,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
           f"reused {first['reused']:,}")
     for edit in result["edits"]:
         print(f"  edit {edit['file']}")
+        print(f"    edited page served   {edit['served_s']:7.2f} s  (its own page, written and the browser told)")
         print(f"    quick update         {edit['quick_s']:7.2f} s  (its pages, in the folder served)")
         print(f"    background build     {edit['seconds']:7.2f} s  rendered {edit['rendered']:,}, "
               f"reused {edit['reused']:,}")

@@ -278,6 +278,36 @@ def test_each_served_generation_takes_the_unchanged_pages_of_the_last(tmp_path: 
     assert _served_manifests(site) == [manifest.name, manifest.with_suffix(".pages").name]
 
 
+def test_a_quick_update_serves_the_edited_page_before_the_pages_listing_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The edited model's page is written and the browsers told to reload before the providers' pages that list
+    it are rendered; then those are written, and the browsers told again (one may be showing one of them)."""
+    from site_gen.dev import DevSite
+
+    site = copy_site(tmp_path / "site")
+    dev = DevSite(site / "mkdocs.yml", tmp_path / "work")
+    assert dev.full_build() is True
+    gemini = site / "content/models/google/gemini-2.5-pro.md"
+    gemini.write_text(gemini.read_text().replace("{input: 1.5, output: 12}", "{input: 1.6, output: 12}", 1))
+    seen: list[tuple[int, bool, bool]] = []
+    publish = dev.publish
+
+    def recorded(*args: Any, **kwargs: Any) -> None:
+        publish(*args, **kwargs)
+        seen.append((dev.version, "$1.60" in (dev.root / "model/gemini-2.5-pro.html").read_text(),
+                     "$1.60" in (dev.root / "provider/acme.html").read_text()))
+
+    dev.publish = recorded  # type: ignore[method-assign]
+    version = dev.version
+    capsys.readouterr()
+    assert dev.quick_update({gemini}) is True and dev.problems == []
+    assert seen == [(version + 1, True, False), (version + 2, True, True)]
+    served, total = dev.quick_seconds
+    assert 0 < served <= total
+    out = capsys.readouterr().out
+    assert " 3 pages updated in " in out and ", the edited one served after " in out
+
+
 def _one_page_updated(dev: Any, path: Path, added: str, capsys: pytest.CaptureFixture) -> dict[str, bytes]:
     """Append ``added`` to a content file, give it to the quick update as the watcher would, check that it says
     one page was updated, and return the served files it rewrote."""
