@@ -242,7 +242,7 @@ class DevSite:
         try:
             content = reload_entries(self.content, [p.resolve() for p in sorted(changed)], content_dir,
                                      self.config.root.resolve())
-            catalog = build_catalog(self.config, content)
+            catalog = build_catalog(self.config, content, self.catalog, shown)
             # Only the neighbourhoods around the edited models are computed again (10,000 models: 1.2 -> 0.26 s).
             catalog.compute_similar(self.catalog.nearest)
         except SiteGenError as exc:

@@ -308,6 +308,48 @@ def test_a_quick_update_serves_the_edited_page_before_the_pages_listing_it(
     assert " 3 pages updated in " in out and ", the edited one served after " in out
 
 
+@pytest.mark.parametrize("file, old, new, reused", [
+    ("google/gemini-2.5-pro.md", "  input: 1.25\n", "  input: 1.5\n", True),  # a price: routes and ids as they were
+    ("acme/unknowns.md", "Nothing about", "Little about", True),  # its prose
+    ("acme/unknowns.md", "provider: acme\n", "provider: acme\naliases: [Rocket-1-20250101]\n", False),  # taken
+    ("acme/unknowns.md", "provider: acme\n", "provider: acme\naliases: [unknowns-latest]\n", False),  # free
+])
+def test_a_quick_updates_catalogue_is_the_one_a_full_check_makes(tmp_path: Path, file: str, old: str, new: str,
+                                                                  reused: bool) -> None:
+    """The quick update builds the catalogue from the one served and the files edited: it takes the pages' URLs
+    from it, and skips the uniqueness of ids, only when the edited models kept their routes, ids, aliases and
+    provider (a model file's route and provider are its name and folder, so only its aliases can move). Either
+    way it finds what checking the whole catalogue again finds."""
+    from site_gen.build import load_catalog
+    from site_gen.catalog import build_catalog
+    from site_gen.config import load_config
+    from site_gen.content import load_content
+    from site_gen.errors import ContentError
+
+    site = copy_site(tmp_path / "site")
+    config = load_config(site / "mkdocs.yml")
+    before = load_catalog(config)
+    path = site / "content/models" / file
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    content = load_content(config.content_dir, config.root)
+
+    def outcome(catalog: Any) -> Any:
+        try:
+            made = catalog()
+        except ContentError as exc:
+            return [d.format() for d in exc.diagnostics]
+        return {p: (u.html_file, u.markdown_file, u.href) for p, u in made.urls.items()}, made
+
+    full = outcome(lambda: build_catalog(config, content))
+    quick = outcome(lambda: build_catalog(config, content, before, {f"content/models/{file}"}))
+    if isinstance(full, list):
+        assert not reused and quick == full and full
+        return
+    assert quick[0] == full[0]
+    assert (quick[1].urls is before.urls) == reused
+
+
 def _one_page_updated(dev: Any, path: Path, added: str, capsys: pytest.CaptureFixture) -> dict[str, bytes]:
     """Append ``added`` to a content file, give it to the quick update as the watcher would, check that it says
     one page was updated, and return the served files it rewrote."""
