@@ -15,7 +15,10 @@ measures the stack's floors: Python importing PyYAML, markdown-it-py and
 Jinja2 (``floor_start``), and benchmarks/plain_loop.py, the least a generator
 on this stack does per page (``floor_loop``, and ``floor_loop_fast`` with
 markdown-it-pyrs), so a missed target can be set against what the
-libraries themselves allow.  Results are
+libraries themselves allow.  After the rounds of each size it runs the dev
+server's edit loop on the corpus (benchmarks/serve_edit.py, one edit per
+round, at least 3): how soon the edited model's page is served again after a
+price is saved, against the same Hugo median.  Results are
 appended to benchmarks/results.json.  Figures come from this machine in this
 run; only the ratios are meant to travel.
 """
@@ -41,6 +44,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.corpus import write_hugo, write_mkdocs, write_site_gen
+
+EPOCH = "1767225600"
+"""SOURCE_DATE_EPOCH of every build measured: a build stamp that moved would change every page's key."""
 
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
@@ -84,7 +90,7 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
     """
     started = time.perf_counter()
     proc = psutil.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                        env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
+                        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
     peak = peak_pss = sampled_at = 0
     tick = 0
     while proc.poll() is None:
@@ -142,7 +148,18 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
         if accelerated:
             shutil.rmtree(work / f"plain{n}", ignore_errors=True)
             times["floor_loop_fast"].append(measure([*plain, "--engine", "markdown-it-pyrs"], sg))
-    summary = {}
+    # The dev server's edit loop (benchmarks/serve_edit.py, in a process of its own): how soon the edited page is
+    # served again after a save, the figure `hugo server` users compare. Once per size, after the rounds, on the
+    # corpus and build the rounds left, with SOURCE_DATE_EPOCH as they had it (the pages are taken, not rendered).
+    loop = subprocess.run([PY, str(HERE / "serve_edit.py"), str(sg), "--edits", str(max(3, runs)), "--json"],
+                          capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
+    if loop.returncode != 0:
+        raise SystemExit(f"benchmarks/serve_edit.py failed:\n{loop.stderr[-2000:]}")
+    edits = json.loads(loop.stdout.splitlines()[-1])["edits"]
+    summary: dict = {"serve_edit": {"served_s": statistics.median(e["served_s"] for e in edits),
+                                    "quick_s": statistics.median(e["quick_s"] for e in edits),
+                                    "served_runs": [e["served_s"] for e in edits],
+                                    "quick_runs": [e["quick_s"] for e in edits]}}
     for key, samples in times.items():
         if samples:
             summary[key] = {"median_s": statistics.median(s[0] for s in samples),
@@ -153,6 +170,7 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
         "rss_vs_hugo": summary["site_gen"]["peak_rss_mb"] / summary["hugo"]["peak_rss_mb"],
         "pss_vs_hugo": summary["site_gen"]["peak_pss_mb"] / summary["hugo"]["peak_pss_mb"],
         **{f"{name}_vs_hugo": summary[key]["median_s"] / hugo for name, key in TIMED if key in summary},
+        "serve_edit_vs_hugo": summary["serve_edit"]["served_s"] / hugo,
     }
     # Each round runs the builders back to back: the median of the rounds' own ratios is steadier than the
     # ratio of medians on a machine whose speed drifts over minutes (a shared VM).
@@ -160,7 +178,8 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
     summary["paired_ratios"] = {
         f"{name}_vs_hugo": statistics.median(s[0] / h for s, h in zip(times[key], hugo_runs, strict=True))
         for name, key in TIMED if times[key]}
-    summary["per_page_ms"] = {k: v["median_s"] / n * 1000 for k, v in summary.items() if "median_s" in v}
+    summary["per_page_ms"] = {k: v["median_s"] / n * 1000 for k, v in summary.items()
+                              if isinstance(v, dict) and "median_s" in v}
     return summary
 
 
@@ -221,6 +240,11 @@ def print_size(n: int, result: dict) -> None:
     print(f"  no-op rebuild / Hugo     {r['noop_vs_hugo']:.3f}x [{p['noop_vs_hugo']:.3f}x] (target <= 0.05)")
     print(f"  one-edit rebuild / Hugo  {r['edit_vs_hugo']:.3f}x [{p['edit_vs_hugo']:.3f}x] (target <= 0.02; a price: "
           "the pages that list the model change too)")
+    if "serve_edit_vs_hugo" in r:
+        served = result["serve_edit"]
+        print(f"  edit, site-gen serve     {r['serve_edit_vs_hugo']:.3f}x          (target <= 0.02; the edited page "
+              f"served again {served['served_s']:.2f} s after a price is saved, median of "
+              f"{len(served['served_runs'])}; all its pages {served['quick_s']:.2f} s)")
     if "prose_vs_hugo" in r:
         print(f"  prose-edit rebuild/Hugo  {r['prose_vs_hugo']:.3f}x [{p['prose_vs_hugo']:.3f}x] (target <= 0.02; "
               "another model's prose: its own page alone changes)")

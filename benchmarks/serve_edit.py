@@ -21,6 +21,7 @@ file back as it was.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -87,8 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("project", type=Path, help="folder holding mkdocs.yml and content/")
     parser.add_argument("--edits", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON (benchmarks/run.py reads them)")
     args = parser.parse_args(argv)
     result = measure(args.project.resolve(), args.edits)
+    if args.json:
+        print(json.dumps(result))
+        return 0
     first = result["first"]
     print(f"{result['models']:,} models")
     print(f"  first build            {first['seconds']:7.2f} s  rendered {first['rendered']:,}, "

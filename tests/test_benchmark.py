@@ -22,7 +22,7 @@ def test_benchmark_runs_and_prints_ratios(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     print(proc.stdout)
     for line in ("cold build / Hugo", "peak RSS / Hugo", "no-op rebuild / Hugo", "one-edit rebuild / Hugo",
-                 "prose-edit rebuild/Hugo",
+                 "prose-edit rebuild/Hugo", "edit, site-gen serve",
                  # the test command installs the 'fast' extra, so the rows that use it are there
                  "cold, markdown-it-pyrs", "plain loop / Hugo", "plain loop, pyrs / Hugo", "start-up / Hugo"):
         assert line in proc.stdout
@@ -33,6 +33,9 @@ def test_benchmark_runs_and_prints_ratios(tmp_path: Path) -> None:
     assert {"site_gen", "site_gen_noop", "site_gen_edit", "site_gen_prose", "site_gen_fast", "hugo", "mkdocs",
             "floor_start", "floor_loop", "floor_loop_fast", "paired_ratios"} <= set(record)
     assert record["paired_ratios"]["cold_vs_hugo"] > 0
+    served = record["serve_edit"]
+    assert 0 < served["served_s"] <= served["quick_s"] and len(served["served_runs"]) == 3
+    assert record["ratios"]["serve_edit_vs_hugo"] > 0
     assert record["ratios"]["floor_loop_vs_hugo"] > 0 and record["ratios"]["floor_start_vs_hugo"] > 0
 
 
