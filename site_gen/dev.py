@@ -258,8 +258,8 @@ class DevSite:
         renderer = Renderer(self.config.templates_dir, self.config.root)
         site = build_module.site_of(self.config, catalog, stamp(build_module.build_time()))
         # The edited files' own pages first, served (and the browsers reloaded) as soon as they are written; then
-        # the providers' pages that list them, larger (a row per model listed: 18 of them, 0.9 s in all, after a
-        # price of the bundled gpt-5.md), and a second reload for a browser showing one of those.
+        # the providers' pages that list them, larger (a row per model listed and per row served: 0.05-0.15 s each
+        # at 10,000 models, against ~0.01 s for a model's own page), and a second reload for a browser showing one.
         own = [entry for entry in entries if entry.path in shown]
         listing = [entry for entry in entries if entry.path not in shown]
         try:
