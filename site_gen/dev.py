@@ -262,26 +262,22 @@ class DevSite:
         # at 10,000 models, against ~0.01 s for a model's own page), and a second reload for a browser showing one.
         own = [entry for entry in entries if entry.path in shown]
         listing = [entry for entry in entries if entry.path not in shown]
-        try:
-            rendered = self._render_pages(own, catalog, renderer, site)
-        except ContentChanged:
-            return False  # edited again while it was read: a full build reads it as it now is
-        with self.lock:
-            for file, text in rendered:
-                _replace(self.root / file, text)
-            self.catalog, self.content = catalog, content
-        self.publish()
-        served = time.perf_counter() - started
-        if listing:
+        rendered: list[tuple[str, str]] = []
+        served = 0.0
+        for group in (own, listing):
+            if not group:
+                continue
             try:
-                more = self._render_pages(listing, catalog, renderer, site)
+                pages = self._render_pages(group, catalog, renderer, site)
             except ContentChanged:
-                return False
+                return False  # edited again while it was read: a full build reads it as it now is
             with self.lock:
-                for file, text in more:
+                for file, text in pages:
                     _replace(self.root / file, text)
+                self.catalog, self.content = catalog, content
             self.publish()
-            rendered += more
+            rendered += pages
+            served = served or time.perf_counter() - started
         total = time.perf_counter() - started
         self.quick_seconds = (served, total)
         count = len(rendered) // 2
