@@ -121,6 +121,47 @@ def test_the_profile_samples_every_process_and_splits_the_time_by_phase(tmp_path
     assert {p: p.read_bytes() for p in models} == before
 
 
+@pytest.mark.benchmark
+def test_the_memory_profile_says_what_a_page_worker_copies_of_the_building_process(tmp_path: Path) -> None:
+    """benchmarks/memprofile.py stops a cold build where its page worker would fork, and reports the building
+    process's heap and what each part of a worker's work writes of it: reading the entries writes some of the
+    pages the load made, rendering pages writes more, and doing nothing writes almost none. Nothing is published
+    and the children's folders are gone."""
+    from benchmarks.corpus import write_site_gen
+
+    project = tmp_path / "sg"
+    write_site_gen(project, 300)
+    before = {p: p.read_bytes() for p in (project / "content").rglob("*.md")}
+    script = str(ROOT / "benchmarks/memprofile.py")
+    run = subprocess.run([sys.executable, script, str(project), "--json"], capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads(run.stdout)
+    assert (report["models"], report["pages"]) == (300, 300 + 20 + 1)  # the models, the providers, the home page
+    building = report["building"]
+    assert building["imports"] > 5 * 2**20 and building["load"] > 2**20
+    assert building["uss"] > building["imports"] + building["load"] / 2
+    assert set(report["parts"]) >= {"model entries (shells and facts)", "similar-models table", "page jobs"}
+    assert all(size > 0 for size in report["parts"].values())
+    rows = {row["work"]: row for row in report["work"]}
+    assert list(rows) == ["nothing", "reading every model's facts", "one model page", "half the model pages",
+                          "the listings (home and providers' pages)", "both: a worker's share"]
+    nothing, facts, share = rows["nothing"], rows["reading every model's facts"], rows["both: a worker's share"]
+    assert nothing["load"] < facts["load"] < share["load"] <= building["load"]
+    assert nothing["imports"] < share["imports"] <= building["imports"]
+    assert share["new"] > 0 and share["seconds"] > nothing["seconds"]
+    assert not (project / "build").exists()  # stopped before anything was published
+    assert not list(project.glob("memprofile-*")) and not list(project.glob("build.tmp-*"))
+    assert {p: p.read_bytes() for p in (project / "content").rglob("*.md")} == before
+
+    text = subprocess.run([sys.executable, script, str(project)], capture_output=True, text=True, timeout=600)
+    assert text.returncode == 0, text.stderr[-2000:]
+    print(text.stdout)
+    assert text.stdout.startswith(f"cold build of {project}, 300 models, 321 pages")
+    assert re.search(r"^a worker's share of the pages writes \d+\.\d MB of the \d+\.\d MB the building process "
+                     r"held \(\d+%\)$", text.stdout, re.MULTILINE)
+
+
 def test_the_profile_sums_py_spy_samples_by_phase_library_and_function() -> None:
     """The parser on py-spy's raw format: the innermost phase wins, forked workers are told apart from the
     building process, and a sample's own time goes to its innermost frame's library."""
