@@ -42,6 +42,7 @@ if __package__ in (None, ""):  # run as a script: the repository's site_gen, not
 
 from site_gen import build, pages  # the imports whose memory pages are counted apart
 from site_gen.config import load_config
+from site_gen.workers import Background
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 1024 * 1024
@@ -78,9 +79,6 @@ def deep_size(root: object, seen: set[int]) -> int:
         if not isinstance(obj, (str, bytes, int, float)):
             stack.extend(gc.get_referents(obj))
     return total
-
-
-ERAS = ("imports", "load")
 
 
 class _Measured(Exception):
@@ -127,14 +125,14 @@ def profile(project: Path) -> dict[str, Any]:
                 shutil.rmtree(folder)
         raise _Measured
 
-    build.pages.render_pages = measure  # type: ignore[assignment]
+    pages.render_pages = measure  # type: ignore[assignment]
     cwd = os.getcwd()
     try:
         os.chdir(project)
         with contextlib.suppress(_Measured):
             build.build(load_config(Path("mkdocs.yml")), incremental=False)
     finally:
-        build.pages.render_pages = real  # type: ignore[assignment]
+        pages.render_pages = real  # type: ignore[assignment]
         os.chdir(cwd)
     if "work" not in report:
         raise SystemExit(f"{project}: the build rendered no pages")
@@ -167,29 +165,8 @@ def _written(name: str, task: Callable[[Path], Any], folder: Path, imports: set[
 
 
 def _forked(work: Callable[[], Any]) -> Any:
-    """``work()`` run in a forked child, its result sent back as JSON; its error raised here as SystemExit."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover (the child)
-        code = 0
-        try:
-            os.close(read)
-            message = {"result": work()}
-        except BaseException as exc:
-            message = {"error": repr(exc)}
-            code = 1
-        finally:
-            data = json.dumps(message).encode()
-            while data:
-                data = data[os.write(write, data):]
-            os._exit(code)
-    os.close(write)
-    with os.fdopen(read, "rb") as pipe:
-        message = json.loads(pipe.read())
-    os.waitpid(pid, 0)
-    if "error" in message:
-        raise SystemExit(f"memprofile: {message['error']}")
-    return message["result"]
+    """``work()`` run in a forked child (site_gen.workers.Background), its result sent back; its error raised."""
+    return Background(lambda _: work(), [None]).result()[0]
 
 
 def print_report(project: Path, report: dict[str, Any]) -> None:
