@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config import SiteConfig
-from .content import ROW_HASH, Content, Entry, Facts
+from .content import ROW_HASH, Content, Entry, Facts, served_rows
 from .errors import ContentError, Diagnostic
 from .schema import Availability, Model, Pricing
 from .urls import RESERVED_SLUGS, SITE_FILES, OutputPlan, SlugRoutes, SlugUrls
@@ -64,7 +64,7 @@ class Catalog:  # frozen, but with cached derived views
         the end of the build (15 MB at 10,000 models)."""
         models = {id(entry): entry for entry in self.serving(provider_id)}.values()  # a model with two rows once
         return [(entry, row) for entry in models
-                for name, row in zip(facts(entry).serving, pickle.loads(facts(entry).served_rows), strict=True)
+                for name, row in zip(facts(entry).serving, pickle.loads(served_rows(entry, facts(entry))), strict=True)
                 if name == provider_id]
 
     def serving(self, provider_id: str) -> list[Entry]:

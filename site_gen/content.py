@@ -17,7 +17,7 @@ import stat
 import threading
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -62,10 +62,11 @@ class Facts(NamedTuple):
     from it (site_gen.similar.point)."""
     served: bytes
     """A hash of each of the rows ``served_rows`` holds (ROW_HASH bytes each): the pages' keys compare these."""
-    served_rows: bytes
+    served_rows: bytes | int
     """What a provider's page shows of each availability row, in the order of ``serving``, pickled in one piece:
     model id, region, context window, max output, input, output, cache read and cache write prices, and the
-    number of tiers (site_gen.catalog.served_row; not its source). Only a provider's page reads them."""
+    number of tiers (site_gen.catalog.served_row; not its source). Only a provider's page reads them
+    (``served_rows``). A loaded model keeps them in the spill file, after its data: here is then their length."""
     changes: tuple[tuple[object, ...], ...]
     """Its price changes, for the feed: (date, input, output, input before, output before, source name)."""
 
@@ -74,6 +75,12 @@ class Facts(NamedTuple):
 
 
 ROW_HASH = 12
+
+
+def served_rows(entry: Entry, known: Facts) -> bytes:
+    """A model's ``Facts.served_rows`` (``known``, its facts), from the spill file where they wait (_Spiller)."""
+    rows = known.served_rows
+    return rows if type(rows) is bytes else entry.__dict__["_data"].tail(rows)
 
 
 def _facts(values: tuple[object, ...]) -> Facts:
@@ -137,15 +144,20 @@ class Entry:
     """Warnings about this file alone (prose contradicting its numbers), found as it was loaded."""
     front_digest: str = ""
     """Hash of the file's bytes before its body (the front matter and its fences)."""
-    facts: Facts | None = None
-    """A model's facts (made when its file is loaded); None for providers, pages and entries made otherwise."""
+    facts: Facts | None = field(default=None, compare=False)
+    """A model's facts (made when its file is loaded); None for providers, pages and entries made otherwise.
+    Not compared: they are made from the data, which is, and a loaded model's hold where its served rows wait."""
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         if "_data" in state:  # loaded, and never changed since (a changed entry is a new one: dataclasses.replace)
             state.pop("data", None)
             if isinstance(state["_data"], Spilled):  # its file belongs to this process
-                state["_data"] = state["_data"].read()
+                tail = _spilled_tail(self)
+                state["_data"] = state["_data"].head(tail)
+                if tail:
+                    known = self.facts
+                    state["facts"] = known._replace(served_rows=served_rows(self, known))  # type: ignore[union-attr]
         elif "data" in state:  # pickled apart, to be restored only when it is read (__getattr__)
             state["_data"] = pickle.dumps(state.pop("data"), protocol=pickle.HIGHEST_PROTOCOL)
         return state
@@ -171,7 +183,7 @@ class Entry:
                 if "_data" not in held:
                     raise AttributeError(name)
                 blob = held["_data"]
-                data = pickle.loads(blob.read() if isinstance(blob, Spilled) else blob)
+                data = pickle.loads(blob.head(_spilled_tail(self)) if isinstance(blob, Spilled) else blob)
                 object.__setattr__(self, "data", data)
             return data
 
@@ -208,6 +220,12 @@ class Entry:
         """
         p = _positions(self.file, self.path, self.digest).pos(tuple(loc))
         return p.line, p.col
+
+
+def _spilled_tail(entry: Entry) -> int:
+    """How many bytes of the entry's spilled blob follow its data: its served rows (_Spiller), or none."""
+    rows = entry.facts.served_rows if entry.facts is not None else b""
+    return 0 if type(rows) is bytes else rows
 
 
 def _read_body(file: str, shown: str, digest: str) -> str:
@@ -309,16 +327,30 @@ class _Spiller:
             self.rest([entry])
 
     def rest(self, entries: list[Entry]) -> None:
+        """Each model's pickled data, and after it its served rows (Facts.served_rows, 284 bytes a model in the
+        heap otherwise, 2.8 MB at 10,000 models, that a page worker copies)."""
         waiting = [entry for entry in entries if type(entry.__dict__.get("_data")) is bytes]
         if self.file is None or not waiting:
             return
+        blobs: list[bytes] = []
+        for entry in waiting:
+            blobs += entry.__dict__["_data"], _unspilled_rows(entry)
         try:
-            places = self.file.append([entry.__dict__["_data"] for entry in waiting])
+            places = self.file.append(blobs, parts=2)
         except OSError:  # a full disk: the rest stay in memory
             self.file = None
             return
+        del blobs
         for entry, place in zip(waiting, places, strict=True):
-            entry.__dict__["_data"] = place
+            held = entry.__dict__
+            if rows := _unspilled_rows(entry):
+                held["facts"] = held["facts"]._replace(served_rows=len(rows))
+            held["_data"] = place
+
+
+def _unspilled_rows(entry: Entry) -> bytes:
+    rows = entry.facts.served_rows if entry.facts is not None else b""
+    return rows if type(rows) is bytes else b""
 
 
 def reload_entries(content: Content, changed: list[Path], content_dir: Path, root: Path) -> Content:

@@ -121,18 +121,20 @@ def test_a_load_spills_every_models_data_and_restores_it_from_the_file(tmp_path:
 
 
 def test_a_load_spills_each_parsed_model_as_it_arrives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A freshly parsed model's data goes to the spill file as its result comes back from the parsing workers,
-    not after the load; a full disk midway leaves the rest in the heap, and every model still restores."""
-    from site_gen.content import load_content
+    """A freshly parsed model's data, and after it its served rows, go to the spill file as its result comes back
+    from the parsing workers, not after the load; a full disk midway leaves the rest in the heap, and every model
+    still restores."""
+    from site_gen.catalog import model_facts
+    from site_gen.content import load_content, served_rows
 
     site = copy_site(tmp_path / "site")
     cache_file = site / ".site-gen-cache/content.pickle"
     appended: list[int] = []
     real_append = spill_module.SpillFile.append
 
-    def counted(self: Any, blobs: list[bytes]) -> Any:
-        appended.append(len(blobs))
-        return real_append(self, blobs)
+    def counted(self: Any, blobs: list[bytes], parts: int = 1) -> Any:
+        appended.append(len(blobs) // parts)
+        return real_append(self, blobs, parts)
 
     monkeypatch.setattr(spill_module.SpillFile, "append", counted)
     loaded = load_content(site / "content", site, cache_file=cache_file, use_cache=False)
@@ -140,13 +142,17 @@ def test_a_load_spills_each_parsed_model_as_it_arrives(tmp_path: Path, monkeypat
     # one by one, as they came: each model's data, and each file's entry for the parse cache (ParseCache.put)
     assert appended == [1] * (len(loaded.models) + files)
     assert all(isinstance(blob, Spilled) for blob in _data_held(loaded.models))
+    # the served rows wait after the data; the facts hold their length
+    assert all(type(entry.facts.served_rows) is int for entry in loaded.models)
     expected = {entry.path: entry.data for entry in loaded.models}
+    rows = {entry.path: served_rows(entry, entry.facts) for entry in loaded.models}
+    assert rows == {entry.path: model_facts(entry).served_rows for entry in loaded.models}
 
-    def fills_up(self: Any, blobs: list[bytes]) -> Any:
+    def fills_up(self: Any, blobs: list[bytes], parts: int = 1) -> Any:
         if appended:
             raise OSError(28, "No space left on device")
-        appended.append(len(blobs))
-        return real_append(self, blobs)
+        appended.append(len(blobs) // parts)
+        return real_append(self, blobs, parts)
 
     appended.clear()
     monkeypatch.setattr(spill_module.SpillFile, "append", fills_up)
@@ -154,6 +160,8 @@ def test_a_load_spills_each_parsed_model_as_it_arrives(tmp_path: Path, monkeypat
     held = _data_held(loaded.models)
     assert sum(isinstance(blob, Spilled) for blob in held) == 1 and sum(type(b) is bytes for b in held) >= 1
     assert {entry.path: entry.data for entry in loaded.models} == expected
+    assert {entry.path: served_rows(entry, entry.facts) for entry in loaded.models} == rows
+    assert sum(type(entry.facts.served_rows) is bytes for entry in loaded.models) == len(held) - 1
 
 
 def test_a_load_whose_spill_file_cannot_be_made_keeps_the_data_in_the_heap(
@@ -200,12 +208,12 @@ def test_the_api_listing_entries_wait_in_a_spool_while_the_pages_render(tmp_path
     appended: list[int] = []
     real_append = spill_module.SpillFile.append
 
-    def fills_up(self: Any, blobs: list[bytes]) -> Any:
+    def fills_up(self: Any, blobs: list[bytes], parts: int = 1) -> Any:
         if blobs[0].startswith(b"{"):  # listing entries (JSON), not the models' pickled data
             if appended:
                 raise OSError(28, "No space left on device")
             appended.append(len(blobs))
-        return real_append(self, blobs)
+        return real_append(self, blobs, parts)
 
     monkeypatch.setattr(spill_module.SpillFile, "append", fills_up)
     spooled.clear()
