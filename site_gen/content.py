@@ -89,9 +89,21 @@ def _facts(values: tuple[object, ...]) -> Facts:
     of a few hundred strings."""
     provider, ident, aliases, serving, sound, title, updated, row, served, served_rows, changes = values
     date, context, price_in, price_out, capabilities, status, modalities = row  # type: ignore[misc]
-    row = (date, context, price_in, price_out, _shared(capabilities), _shared(status), _shared(modalities))
-    return Facts(_shared(provider), ident, aliases, _shared(serving), sound, title, updated,  # type: ignore[arg-type]
+    row = (_value(date), _value(context), _value(price_in), _value(price_out), _shared(capabilities),
+           _shared(status), _shared(modalities))
+    return Facts(_shared(provider), ident, aliases, _shared(serving), sound, title, _value(updated),  # type: ignore[arg-type]
                  row, served, served_rows, changes)  # type: ignore[arg-type]
+
+
+def _value(value: Any) -> Any:
+    """One object for each distinct date, integer and price among the facts, as for short strings: a catalogue's
+    models share a few hundred release dates, context windows and prices (140 bytes a model otherwise). Keyed
+    by type, since 1 == 1.0; zero (0.0 and -0.0 are equal, and print apart) and NaN (equal to nothing) are kept
+    as they are."""
+    table = _VALUES.get(type(value))
+    if table is None or not value or value != value:
+        return value
+    return table.setdefault(value, value)
 
 
 def _shared(value: Any) -> Any:
@@ -103,6 +115,7 @@ def _shared(value: Any) -> Any:
 
 
 _TUPLES: dict[tuple[object, ...], tuple[object, ...]] = {}
+_VALUES: dict[type, dict[Any, Any]] = {float: {}, int: {}, dt.date: {}}
 _KINDS = {kind: kind for kind in ("model", "provider", "page")}
 _RESTORING = threading.Lock()
 """Held while an entry's data is restored (Entry.__getattr__). A child forked while another thread held it

@@ -650,10 +650,29 @@ def test_a_build_restores_each_models_data_only_for_the_pages_that_show_it(tmp_p
     loaded = load_content(site / "content", site, 1, site / ".site-gen-cache/content.pickle").models
     same = [e for e in loaded if e.facts.provider == loaded[0].facts.provider]
     assert len(same) > 1 and all(e.facts.provider is same[0].facts.provider for e in same)
-    rows = {}
-    for e in loaded:
-        rows.setdefault(e.facts.row[4], []).append(e.facts.row[4])
-    assert any(len(held) > 1 for held in rows.values()) and all(v is held[0] for held in rows.values() for v in held)
+    # and so do their dates, context windows and prices (content._value)
+    for value in (lambda f: f.row[4], lambda f: f.row[0], lambda f: f.row[1], lambda f: f.row[2],
+                  lambda f: f.data_updated):
+        rows: dict[object, list[object]] = {}
+        for e in loaded:
+            rows.setdefault(value(e.facts), []).append(value(e.facts))
+        assert any(len(held) > 1 for held in rows.values())
+        assert all(v is held[0] for key, held in rows.items() if key for v in held)
+
+
+def test_loaded_facts_share_equal_values_of_the_same_type_only() -> None:
+    """1 and 1.0 are equal, and -0.0 and 0.0, but neither prints as the other: the shared values keep each."""
+    import datetime as dt
+    import math
+
+    from site_gen.content import _value
+
+    assert type(_value(128000)) is int and type(_value(128000.0)) is float
+    assert _value(1.25) is _value(float("1.25")) and _value(2) == 2
+    assert math.copysign(1, _value(-0.0)) == -1 and math.copysign(1, _value(0.0)) == 1
+    assert math.isnan(_value(float("nan"))) and _value(None) is None and _value("text") == "text"
+    day = dt.date(2025, 8, 7)
+    assert _value(dt.date(2025, 8, 7)) is _value(day)
 
 
 def test_threads_reading_a_loaded_entrys_data_at_once_get_the_same_data(tmp_path: Path) -> None:
