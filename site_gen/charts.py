@@ -78,7 +78,7 @@ def benchmarks(rows: list, title: str) -> str:
 
 def scatter(rows: list, title: str) -> str:
     """Input price against context window, both on log scales, one dot per model."""
-    dots = [(r["context_window"], r["input"], r["title"]) for r in rows if r["context_window"] and r["input"]]
+    dots = [(r.context_window, r.input, r.title) for r in rows if r.context_window and r.input]
     if len(dots) < 2:
         return ""
     cmin, cmax = math.log10(min(d[0] for d in dots)), math.log10(max(d[0] for d in dots))

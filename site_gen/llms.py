@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import formats
 from .markdown import link_url
+
+if TYPE_CHECKING:
+    from .view import ModelRow
 
 SECTION = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 
@@ -58,15 +62,15 @@ def document(title: str, summary: str, info: list[str], sections: list[tuple[str
     return "\n\n".join(parts) + "\n"
 
 
-def model_note(row: dict) -> str:
+def model_note(row: ModelRow) -> str:
     """What a crawler needs to choose: context window, input/output price, status."""
-    bits = [f"context {formats.short_tokens(row['context_window'])} tokens" if row["context_window"]
+    bits = [f"context {formats.short_tokens(row.context_window)} tokens" if row.context_window
             else "context unknown"]
-    if row["input"] is not None or row["output"] is not None:
-        bits.append(f"{formats.price(row['input'])} in / {formats.price(row['output'])} out per 1M tokens")
+    if row.input is not None or row.output is not None:
+        bits.append(f"{formats.price(row.input)} in / {formats.price(row.output)} out per 1M tokens")
     else:
         bits.append("price unknown")
-    bits.append(formats.status(row["status"]).lower())
+    bits.append(formats.status(row.status).lower())
     return "; ".join(bits)
 
 

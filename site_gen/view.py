@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import charts, formats
 from .catalog import SERVED_FIELDS, Catalog, facts
@@ -74,17 +74,17 @@ class Page:
     pricing: PriceTable | None = None
     availability: list[dict[str, Any]] = field(default_factory=list)
     query_intents: list[str] = field(default_factory=list)
-    models: list[dict[str, Any]] = field(default_factory=list)
+    models: list[ModelRow] = field(default_factory=list)
     served: list[dict[str, Any]] = field(default_factory=list)
     """For a provider: the catalogue's models it serves, with its own id and prices."""
     logo_href: str | None = None
     breadcrumb_urls: list[tuple[str, str]] = field(default_factory=list)
     """The breadcrumbs with absolute URLs, for structured data."""
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[ModelRow] = field(default_factory=list)
     """For the index page: every model as a listing row."""
     provider_rows: list[dict[str, Any]] = field(default_factory=list)
     """For the index page: every provider with its model count."""
-    similar: list[dict[str, Any]] = field(default_factory=list)
+    similar: list[ModelRow] = field(default_factory=list)
     """For a model: the nearest models by price, context and capabilities."""
     faq: list[tuple[str, str]] = field(default_factory=list)
     """Questions and answers made from the data (only where the data answers them)."""
@@ -207,23 +207,46 @@ def _served_by(catalog: Catalog, provider_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def model_row(catalog: Catalog, entry: Entry) -> dict[str, Any]:
+class ModelRow(NamedTuple):
+    """A model as one row of a listing table (model_row).
+
+    A tuple, not a dict: the home page holds one for every model while it renders, 10,000 dicts with their own
+    lists of names were ~8 MB of a page worker's peak; and templates read a tuple's fields without the failed
+    attribute lookup Jinja tries on a dict first."""
+
+    title: str
+    id: str
+    urls: SlugUrls
+    provider: Provider
+    release_date: dt.date | None
+    context_window: int | None
+    input: float | None
+    output: float | None
+    capabilities: tuple[str, ...]
+    """Display names of the capabilities it has."""
+    status: str
+    modalities: tuple[str, ...]
+    """Display names of its input modalities."""
+
+
+def model_row(catalog: Catalog, entry: Entry) -> ModelRow:
     """A model as one row of a listing table."""
     known = facts(entry)  # not the model's data: listings show the facts it was loaded with
     release_date, context_window, price_in, price_out, capabilities, status, modalities = known.row
-    return {
-        "title": known.title,
-        "id": known.id,
-        "urls": catalog.urls[entry.path],
-        "provider": catalog.provider_of(entry).data,
-        "release_date": release_date,
-        "context_window": context_window,
-        "input": price_in,
-        "output": price_out,
-        "capabilities": [formats.CAPABILITY_NAMES[k] for k in capabilities],  # type: ignore[index]
-        "status": status,
-        "modalities": [formats.MODALITY_NAMES.get(m, m) for m in modalities],  # type: ignore[call-overload]
-    }
+    return ModelRow(known.title, known.id, catalog.urls[entry.path], catalog.provider_of(entry).data,  # type: ignore[arg-type]
+                    release_date, context_window, price_in, price_out,  # type: ignore[arg-type]
+                    _names(capabilities, formats.CAPABILITY_NAMES), status, _names(modalities, formats.MODALITY_NAMES))  # type: ignore[arg-type]
+
+
+def _names(keys: tuple[str, ...], names: dict[str, str]) -> tuple[str, ...]:
+    """The display names of ``keys`` (a name where there is one, else the key), one tuple for each distinct set."""
+    shown = _NAMES.get((keys, id(names)))
+    if shown is None:
+        shown = _NAMES[keys, id(names)] = tuple(names.get(k, k) for k in keys)
+    return shown
+
+
+_NAMES: dict[tuple[tuple[str, ...], int], tuple[str, ...]] = {}
 
 
 def _availability_row(catalog: Catalog, row: Any) -> dict[str, Any]:
