@@ -12,9 +12,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from site_gen import content as content_module
 from site_gen import writer
 from site_gen.errors import os_cause
 from tests.helpers import EPOCH, ROOT, copy_site, run_cli, snapshot
@@ -110,14 +112,22 @@ def test_a_content_file_that_cannot_be_read_is_named_with_the_fix(built_site: tu
     real_read = Path.read_bytes
     reads = {"n": 0}
 
-    def refused(self: Path) -> bytes:
-        if self.absolute() == target:
+    def read(path: Path) -> None:
+        if path.absolute() == target:
             reads["n"] += 1
             if reads["n"] == refused_read:
-                raise PermissionError(errno.EACCES, "Permission denied", str(self))
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    def refused(self: Path) -> bytes:  # the front matter's read
+        read(self)
         return real_read(self)
 
+    def refused_open(file: str, *args: Any, **kwargs: Any) -> Any:  # the body's (site_gen.content._read_body)
+        read(Path(file))
+        return open(file, *args, **kwargs)
+
     monkeypatch.setattr(Path, "read_bytes", refused)
+    monkeypatch.setattr(content_module, "open", refused_open, raising=False)
     result = run_cli("build", cwd=site)
     assert result.code == 1
     assert result.problems == ["content/models/acme/unknowns.md: cannot read file: Permission denied (make it "
