@@ -4,6 +4,7 @@ HTML and mirror agree with each other and with the content."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,7 +15,7 @@ from markdown_it import MarkdownIt
 from site_gen.build import load_catalog
 from site_gen.config import load_config
 from site_gen.urls import route_file
-from tests.helpers import FIXTURE_SITE, copy_site, run_cli, snapshot
+from tests.helpers import EPOCH, FIXTURE_SITE, ROOT, copy_site, run_cli, snapshot
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "site"
 MIRROR_KEYS = ["title", "route_path", "canonical_url", "markdown_path", "markdown_url", "content_type",
@@ -206,3 +207,31 @@ def test_schema_command_prints_json_schema(tmp_path: Path) -> None:
     schema = json.loads(result.out)
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"id", "provider", "data_updated"}
+
+
+def test_the_command_builds_without_openssl_and_the_same_site(tmp_path: Path) -> None:
+    """``python -m site_gen`` (site_gen.command) keeps OpenSSL's libcrypto out of its process (~3.5 MB of a build's
+    memory: hashlib loads it to offer algorithms a build never uses), and builds the very site that site_gen.cli
+    builds in a process that has it (the tests' own, where hashlib came with OpenSSL)."""
+    import hashlib
+    import subprocess
+    import sys
+
+    assert hashlib.sha256 is not hashlib.__get_builtin_constructor("sha256")  # this process has OpenSSL's
+    with_openssl = copy_site(tmp_path / "with")
+    assert run_cli("build", "-j", "2", cwd=with_openssl).code == 0
+    without = copy_site(tmp_path / "without")
+    script = ("import sys\nfrom site_gen.command import main\ncode = main(['build', '-q', '-j', '2'])\n"
+              "maps = open('/proc/self/maps').read() if sys.platform == 'linux' else ''\n"
+              "print(code, [m for m in ('_hashlib', '_ssl', 'ssl') if sys.modules.get(m)], 'libcrypto' in maps)\n")
+    run = subprocess.run([sys.executable, "-c", script], cwd=without, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[-2] == "0 [] False"
+    assert snapshot(without / "build") == snapshot(with_openssl / "build")
+    # and the build caches it sealed read the same in a process with OpenSSL: after a prose edit, the next build
+    # there renders the edited page alone
+    edited = next((without / "content/models").rglob("*.md"))
+    edited.write_text(edited.read_text() + "\nOne sentence more.\n")
+    again = run_cli("build", "-v", cwd=without)
+    assert again.code == 0 and "pages rendered: 1, reused unchanged: " in again.out, again.out

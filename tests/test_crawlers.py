@@ -218,6 +218,18 @@ def test_feed_parses_and_is_dated_by_the_data(fixture_build: Path) -> None:
     assert parsed.feed.updated == "2025-06-17T00:00:00Z"  # newest data date, not the build time
 
 
+def test_the_feeds_xml_escapes_are_those_of_the_standard_library() -> None:
+    """site_gen.sitewide escapes as xml.sax.saxutils does, without importing it (it imports ssl)."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    from site_gen import sitewide
+
+    for text in ("plain", "a & b < c > d", "https://x.example/?a=1&b=2", 'say "hi"', "it's", """both ' and " here""",
+                 "tab\tline\nreturn\r", "&amp; already", "", "ünïcode ✓"):
+        assert sitewide.escape(text) == escape(text), text
+        assert sitewide.quoteattr(text) == quoteattr(text), text
+
+
 def test_api_validates_against_its_published_schema(fixture_build: Path) -> None:
     listing = json.loads((fixture_build / "api/models.json").read_text())
     schema = json.loads((fixture_build / "schema/api-models.json").read_text())

@@ -168,6 +168,7 @@ def test_a_cache_file_with_one_value_changed_is_not_trusted(tmp_path: Path, kind
 
 
 def test_a_sealed_cache_file_refuses_any_changed_byte(tmp_path: Path) -> None:
+    import hashlib
     import pickle
 
     from site_gen.cache import dump_sealed, open_sealed, read_sealed, write_sealed
@@ -181,7 +182,10 @@ def test_a_sealed_cache_file_refuses_any_changed_byte(tmp_path: Path) -> None:
         for bit in (0x01, 0x20):
             path.write_bytes(data[:at] + bytes([data[at] ^ bit]) + data[at + 1:])
             assert read_sealed(path) is None, (at, bit)
-    for other in (data[:-1], data + b"\n", data[:40], b"", payload):  # cut, grown, unsealed (an older site_gen)
+    assert data.startswith(b"site-gen cache, blake2b " + hashlib.blake2b(payload, digest_size=32).hexdigest().encode())
+    sha256 = b"site-gen cache, sha256 " + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+    for other in (data[:-1], data + b"\n", data[:40], b"", payload, sha256):  # cut, grown, unsealed or sealed
+        # by an older site_gen
         path.write_bytes(other)
         assert read_sealed(path) is None
     path.unlink()
