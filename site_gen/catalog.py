@@ -63,8 +63,8 @@ class Catalog:  # frozen, but with cached derived views
         each call, which is once for each provider's page: kept, a page worker held every provider's rows to
         the end of the build (15 MB at 10,000 models)."""
         models = {id(entry): entry for entry in self.serving(provider_id)}.values()  # a model with two rows once
-        return [(entry, row) for entry in models
-                for name, row in zip(facts(entry).serving, pickle.loads(served_rows(entry, facts(entry))), strict=True)
+        return [(entry, row) for entry in models for known in (facts(entry),)
+                for name, row in zip(known.serving, pickle.loads(served_rows(entry, known)), strict=True)
                 if name == provider_id]
 
     def serving(self, provider_id: str) -> list[Entry]:

@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import sys
 
-WITHOUT = ("_hashlib",)
-"""Modules of the standard library the command's process does without: the binding of OpenSSL's libcrypto."""
-
 
 def main(argv: list[str] | None = None) -> int:
-    for name in WITHOUT:
-        if name not in sys.modules:  # already imported (a caller's program ran this main): left as it is
-            sys.modules[name] = None  # type: ignore[assignment]  # what Python documents: an import of it fails
+    if "_hashlib" not in sys.modules:  # already imported (a caller's program ran this main): left as it is
+        sys.modules["_hashlib"] = None  # type: ignore[assignment]  # what Python documents: an import of it fails
     from .cli import main as run
 
     return run(argv)

@@ -166,11 +166,10 @@ class Entry:
         if "_data" in state:  # loaded, and never changed since (a changed entry is a new one: dataclasses.replace)
             state.pop("data", None)
             if isinstance(state["_data"], Spilled):  # its file belongs to this process
-                tail = _spilled_tail(self)
-                state["_data"] = state["_data"].head(tail)
-                if tail:
-                    known = self.facts
-                    state["facts"] = known._replace(served_rows=served_rows(self, known))  # type: ignore[union-attr]
+                state["_data"] = whole = state["_data"].read()
+                if tail := _spilled_tail(self):  # the served rows after the data go back into the facts
+                    state["_data"] = whole[:-tail]
+                    state["facts"] = self.facts._replace(served_rows=whole[-tail:])  # type: ignore[union-attr]
         elif "data" in state:  # pickled apart, to be restored only when it is read (__getattr__)
             state["_data"] = pickle.dumps(state.pop("data"), protocol=pickle.HIGHEST_PROTOCOL)
         return state
@@ -235,9 +234,15 @@ class Entry:
         return p.line, p.col
 
 
+def _held_rows(entry: Entry) -> bytes | int:
+    """The entry's Facts.served_rows: the bytes, or their length once they wait in the spill file after its data
+    (_Spiller); no bytes for an entry without facts."""
+    return entry.facts.served_rows if entry.facts is not None else b""
+
+
 def _spilled_tail(entry: Entry) -> int:
-    """How many bytes of the entry's spilled blob follow its data: its served rows (_Spiller), or none."""
-    rows = entry.facts.served_rows if entry.facts is not None else b""
+    """How many bytes of the entry's spilled blob follow its data: its served rows, or none."""
+    rows = _held_rows(entry)
     return 0 if type(rows) is bytes else rows
 
 
@@ -346,25 +351,21 @@ class _Spiller:
         waiting = [entry for entry in entries if type(entry.__dict__.get("_data")) is bytes]
         if self.file is None or not waiting:
             return
+        rows = [_held_rows(entry) for entry in waiting]  # bytes: an entry whose data is in the heap holds them
         blobs: list[bytes] = []
-        for entry in waiting:
-            blobs += entry.__dict__["_data"], _unspilled_rows(entry)
+        for entry, served in zip(waiting, rows, strict=True):
+            blobs += entry.__dict__["_data"], served  # type: ignore[list-item]
         try:
             places = self.file.append(blobs, parts=2)
         except OSError:  # a full disk: the rest stay in memory
             self.file = None
             return
         del blobs
-        for entry, place in zip(waiting, places, strict=True):
+        for entry, served, place in zip(waiting, rows, places, strict=True):
             held = entry.__dict__
-            if rows := _unspilled_rows(entry):
-                held["facts"] = held["facts"]._replace(served_rows=len(rows))
+            if served:
+                held["facts"] = held["facts"]._replace(served_rows=len(served))  # type: ignore[arg-type]
             held["_data"] = place
-
-
-def _unspilled_rows(entry: Entry) -> bytes:
-    rows = entry.facts.served_rows if entry.facts is not None else b""
-    return rows if type(rows) is bytes else b""
 
 
 def reload_entries(content: Content, changed: list[Path], content_dir: Path, root: Path) -> Content:
