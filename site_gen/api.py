@@ -136,7 +136,7 @@ class Summaries:
 
     def __init__(self, base: str, previous: dict[str, bytes] | None = None):
         self.base, self.previous = base, previous or {}
-        self.current: dict[str, bytes] = {}
+        self.current: dict[str, bytes | Spilled] = {}
         self.made: dict[str, str | Spilled] = {}
 
     def get(self, config: SiteConfig, catalog: Catalog, entry: Any) -> bytes:
@@ -146,9 +146,10 @@ class Summaries:
         data = self.previous.get(key)
         if data is None:
             made = self.made.get(entry.path)
-            if isinstance(made, Spilled):  # spooled as its page came back (site_gen.pages.Done.summary)
-                data = made.read()
-            elif made:
+            if isinstance(made, Spilled):  # spooled as its page came back (site_gen.pages.Done.summary): kept there
+                self.current[key] = made  # for the next build too, read back when they are saved (parsecache)
+                return made.read()
+            if made:
                 data = made.encode("utf-8")
             else:  # a page kept, from another build (a shard's): made from the data, not held after
                 data = summary(config, catalog, entry).encode("utf-8")
@@ -171,22 +172,29 @@ class Summaries:
 
 
 def files(config: SiteConfig, catalog: Catalog, site: Any,
-          summaries: Summaries | None = None) -> Iterator[tuple[str, str | bytes]]:
+          summaries: Summaries | None = None) -> Iterator[tuple[str, str | bytes | Iterator[bytes]]]:
     """The catalogue listing and the schemas (the per-model files come from model_file).
 
     The listing is written as pydantic writes the whole document: its head (validated, with no models), then
-    each model's entry as pydantic writes it (validated as it is made, or kept from the last build). It is
-    joined once, as bytes, from the entries' UTF-8: joined as text, then led by its "$schema" and encoded, it
-    was copied four times (~300 MB for a moment at 100,000 models, the largest a build held at its end).
+    each model's entry as pydantic writes it (validated as it is made, or kept from the last build). It comes in
+    parts, as bytes: its head, then each entry as it is read, to be written as they come. Joined as text, then
+    led by its "$schema" and encoded, it was copied four times (~300 MB for a moment at 100,000 models); joined
+    as bytes, it was still held whole with its entries (~160 MB), the most a build held at its end.
     """
     summaries = summaries or Summaries("")
-    entries = [summaries.get(config, catalog, e) for e in catalog.models]
     head = ApiCatalogue(schema_version=SCHEMA_VERSION, site_name=config.site_name, site_url=config.site_url,
                         generated_at=site.generated_at, data_updated=catalog.data_updated.isoformat(),
-                        count=len(entries), models=[]).model_dump_json()
+                        count=len(catalog.models), models=[]).model_dump_json()
     assert head.endswith('"models":[]}')
     lead = _led_by({"$schema": config.url("/schema/api-models.json")}, head)[:-3]  # up to "models":[, without ]}\n
-    yield "api/models.json", b"".join((lead.encode("utf-8"), b",".join(entries), b"]}\n"))
+
+    def listing() -> Iterator[bytes]:
+        yield lead.encode("utf-8")
+        for at, entry in enumerate(catalog.models):
+            yield b"," + summaries.get(config, catalog, entry) if at else summaries.get(config, catalog, entry)
+        yield b"]}\n"
+
+    yield "api/models.json", listing()
     yield "schema/api-models.json", _dump_schema(ApiCatalogue.model_json_schema())
     yield "schema/content-model.json", _dump_schema(Model.model_json_schema())
     yield "schema/content-provider.json", _dump_schema(Provider.model_json_schema())

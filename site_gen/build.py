@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from contextlib import closing, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -150,8 +151,11 @@ def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOut
         # The JSON listing, once the pages are rendered: each rendered model's entry was made with its page.
         rendered.summaries.made = {job.path: done.summary for job, done in zip(job_list, rendered.pages, strict=True)
                                    if done.summary}
-        for path, text in sitewide.api_files(config, catalog, site, rendered.summaries):
-            keyed.put(path, text)
+        for path, data in sitewide.api_files(config, catalog, site, rendered.summaries):
+            if isinstance(data, str | bytes):
+                keyed.put(path, data)
+            else:  # the listing, an entry at a time
+                keyed.put_parts(path, data)
     release_freed_memory()  # what the pages' results and the listing passed through: the end holds less
     made = set(out.files) - before  # site-wide files only: the pages are recorded below
     clock.lap("pages, and the site-wide files of the catalogue", "joining the llms-full files")
@@ -222,6 +226,17 @@ class _Keyed:
             if same and self.out.link_from(Path(folder), [path], self.previous["files"]):
                 return
         self.out.write(path, payload)
+
+    def put_parts(self, path: str, parts: Iterable[bytes]) -> int:
+        """``put`` for a file made in parts, written as they come and never held whole (a provider's llms-full
+        file, the API listing: ~40 and ~80 MB at 100,000 models, each held three times over while it was joined,
+        encoded and compared, the most a build held at its end); its size. The previous build's file is kept
+        instead when the bytes are the same, as ``put`` does, compared after the writing."""
+        size = self.out.write_parts(path, parts)
+        record, folder = self.previous.get("files", {}).get(path), self.previous.get("dir")
+        if folder and isinstance(record, list) and record and record[0] == size:
+            self.out.same_as(Path(folder), path, self.previous["files"])
+        return size
 
     def write_llms(self, path: str, text: str, count: int | None = None) -> None:
         data = text.encode("utf-8")
@@ -303,15 +318,18 @@ def _write_full(config: SiteConfig, catalog: Catalog, out: StagedOutput, keyed: 
             if kept.segments:
                 segments[path] = [[name, start, end] for name, (start, end) in kept.segments.items()]
         else:
-            text, count, segments[path] = sitewide.provider_full(catalog, entry, out.read, counted, kept)
-            keyed.write_llms(path, text, count)
+            joined = sitewide.Joined()
+            size = keyed.put_parts(path, (part.encode("utf-8") for part in
+                                          sitewide.provider_full(catalog, entry, out.read, counted, kept, joined)))
+            keyed.llms(path, size, joined.count)
+            segments[path] = joined.segments
         full_paths.append(path)
         full_keys.append(key)
         full_bytes += keyed.report[-1][1]
     small = full_bytes <= config.llms_full_max_bytes and full_paths  # the site-wide one only while it stays small
     if small and not keyed.reuse("llms-full.txt", pages.hash_of(base, "llms-full-all", full_keys)):
-        keyed.write_llms("llms-full.txt", "".join(out.read(p) for p in full_paths),
-                         sum(keyed.rendered.llms_pieces[p] for p in full_paths))
+        size = keyed.put_parts("llms-full.txt", (out.read_bytes(p) for p in full_paths))
+        keyed.llms("llms-full.txt", size, sum(keyed.rendered.llms_pieces[p] for p in full_paths))
 
 
 _MIRROR = llms.full_separator("\0").split("\0")[0]  # what every separator starts with: "\n<!-- mirror: "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import api, formats, llms
@@ -106,33 +107,42 @@ def full_pages(catalog: Catalog, entry: Entry) -> list[str]:
     return [entry.path] + [m.path for m in catalog.models_of(entry.data.id)]
 
 
+@dataclass
+class Joined:
+    """What ``provider_full`` found, once its parts are all taken: the token pieces of the whole file, and the
+    [path, start, end] of each page's segment in its text, for the next build's ``kept``."""
+
+    count: int = 0
+    segments: list[list[Any]] = field(default_factory=list)
+
+
 def provider_full(catalog: Catalog, entry: Entry, read: Callable[[str], str], counted: dict[str, int],
-                  kept: Callable[[str, str], str | None] | None = None) -> tuple[str, int, list[list[Any]]]:
-    """(text, token pieces, segments) of a provider's llms-full file: its page's mirror and its models',
-    concatenated (llms.full_head, then llms.full_part for each).
+                  kept: Callable[[str, str], str | None] | None, joined: Joined) -> Iterator[str]:
+    """The parts of a provider's llms-full file, in order: its page's mirror and its models', concatenated
+    (llms.full_head, then llms.full_part for each). Made as they are taken, so that the file is written without
+    being held whole (40 MB for a provider of 5,000 models); ``joined`` holds the rest when they are all taken.
 
     ``counted`` holds each mirror's pieces (tokens.pieces), found when it was rendered, so the large files
     are never scanned again; pieces never span the newlines that join them. ``kept(path, separator)``: a page's
     segment (its separator, mirror and newline) as the previous build's file holds it, when the page is
-    unchanged since, else None; the others are read. ``segments``: [path, start, end] of each page's segment
-    in the text, for the next build's ``kept``.
+    unchanged since, else None; the others are read.
     """
     paths = full_pages(catalog, entry)
     title = f"{entry.data.name}: every mirror"
     head = llms.full_head(title, len(paths))
-    parts, segments, at = [head], [], len(head)
-    count = pieces(head)
+    at = len(head)
+    joined.count += pieces(head)
+    yield head
     for path in paths:
         urls = catalog.urls[path]
         separator = llms.full_separator(urls.markdown_url)
         part = kept(path, separator) if kept else None
         if part is None:
             part = llms.full_part(separator, read(urls.markdown_file))
-        parts.append(part)
-        segments.append([path, at, at + len(part)])
+        joined.segments.append([path, at, at + len(part)])
         at += len(part)
-        count += pieces(separator) + counted[urls.markdown_file]
-    return "".join(parts), count, segments
+        joined.count += pieces(separator) + counted[urls.markdown_file]
+        yield part
 
 
 def sitemap_files(config: SiteConfig, catalog: Catalog) -> Iterator[tuple[str, str]]:

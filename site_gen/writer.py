@@ -21,12 +21,14 @@ import secrets
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import Diagnostic, OutputError, os_cause
 from .urls import fold
 
 MARKER = ".site-gen-output"
+_BLOCK = 1 << 20
 
 
 def check_output_dir(output: Path, protected: dict[str, Path], shown: str | None = None) -> None:
@@ -101,6 +103,23 @@ class StagedOutput:
             shutil.rmtree(self.staging, ignore_errors=True)
 
     def write(self, relative: str, data: str | bytes) -> None:
+        target = self._target(relative)
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        create_file(target, payload)
+        self.bytes_written += len(payload)
+
+    def write_parts(self, relative: str, parts: Iterable[bytes]) -> int:
+        """Write a file made in parts, each as it comes: a large one (a provider's llms-full file, the API
+        listing: ~40 and ~80 MB at 100,000 models) is never held whole. Its size in bytes."""
+        size = 0
+        with open(self._target(relative), "xb") as handle:  # as create_file: never into a file already there
+            for part in parts:
+                size += handle.write(part)
+        self.bytes_written += size
+        return size
+
+    def _target(self, relative: str) -> str:
+        """The path to write ``relative`` at in the staging folder, its folder made; each file once."""
         key = fold(relative)
         if key in self._written:
             raise OutputError(Diagnostic(relative, message=f"two outputs write the same file: {relative} "
@@ -110,9 +129,31 @@ class StagedOutput:
         if self.staging.resolve() not in target.resolve().parents:
             raise OutputError(Diagnostic(relative, message="output path leaves the output folder"))
         target.parent.mkdir(parents=True, exist_ok=True)
-        payload = data.encode("utf-8") if isinstance(data, str) else data
-        create_file(str(target), payload)
-        self.bytes_written += len(payload)
+        return str(target)
+
+    def same_as(self, source: Path, name: str, stats: dict[str, list[int]]) -> bool:
+        """Whether the file ``name`` written in this build has the bytes of the previous build's (in ``source``),
+        which is as that build wrote it; if so, the previous one is hard-linked in its place: a file whose
+        bytes did not change is not rewritten. Read in blocks: the files may be large."""
+        record = stats.get(name)
+        previous, written = source / name, self.staging / name
+        try:
+            st = previous.stat()
+            if [st.st_size, st.st_mtime_ns] != record or st.st_size != written.stat().st_size:
+                return False
+            with open(previous, "rb") as old, open(written, "rb") as new:
+                while True:
+                    block = old.read(_BLOCK)
+                    if block != new.read(_BLOCK):
+                        return False
+                    if not block:
+                        break
+        except OSError:
+            return False
+        os.unlink(written)
+        if link_or_copy(str(previous), str(written)):
+            self.linked[name] = list(record)  # type: ignore[arg-type]  # the same inode: no stat for the manifest
+        return True
 
     def record(self, files: tuple[str, ...], size: int) -> None:
         """Files a worker process wrote (or linked) into the staging folder."""
@@ -142,11 +183,15 @@ class StagedOutput:
             self.bytes_written += stats[name][0]
         return True
 
+    def read_bytes(self, relative: str) -> bytes:
+        """Bytes of a file already written in this build."""
+        with open(f"{self.staging}/{relative}", "rb") as handle:
+            return handle.read()
+
     def read(self, relative: str) -> str:
         """Text of a file already written in this build (read as bytes by its path as a string: a price edit joins
         6,000 mirrors again into its providers' llms-full files, and pathlib's read_text took twice as long)."""
-        with open(f"{self.staging}/{relative}", "rb") as handle:
-            return handle.read().decode("utf-8")
+        return self.read_bytes(relative).decode("utf-8")
 
     @property
     def files(self) -> list[str]:

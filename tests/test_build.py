@@ -235,3 +235,39 @@ def test_the_command_builds_without_openssl_and_the_same_site(tmp_path: Path) ->
     edited.write_text(edited.read_text() + "\nOne sentence more.\n")
     again = run_cli("build", "-v", cwd=without)
     assert again.code == 0 and "pages rendered: 1, reused unchanged: " in again.out, again.out
+
+
+def test_the_large_site_wide_files_are_written_a_part_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    """A provider's llms-full file, the site-wide one and the API listing (~40, ~80 and ~80 MB at 100,000 models)
+    go to the output as their parts are made: a mirror, a provider's file, a model's entry at a time. Joined
+    first, each was held whole, and more than once, at the end of a build, when it held the most."""
+    import site_gen.writer as writer
+
+    site = copy_site(tmp_path / "s")
+    written: dict[str, list[int]] = {}
+    real = writer.StagedOutput.write_parts
+
+    def recording(self: writer.StagedOutput, relative: str, parts) -> int:
+        sizes = written.setdefault(relative, [])
+
+        def each():
+            for part in parts:
+                sizes.append(len(part))
+                yield part
+
+        return real(self, relative, each())
+
+    monkeypatch.setattr(writer.StagedOutput, "write_parts", recording)
+    assert run_cli("build", "--clean", cwd=site).code == 0
+    build = site / "build"
+    fulls = sorted(path for path in written if path.startswith("llms/providers/") and path.endswith("-full.txt"))
+    assert fulls and fulls == sorted(p.relative_to(build).as_posix() for p in build.glob("llms/providers/*-full.txt"))
+    for path in fulls:
+        text = (build / path).read_text()
+        assert len(written[path]) == 1 + text.count("\n<!-- mirror: ")  # the head, then each page's mirror
+        assert sum(written[path]) == len(text.encode())
+    listing = (build / "api/models.json").read_bytes()
+    assert len(written["api/models.json"]) == json.loads(listing)["count"] + 2  # head, each model, the end
+    assert sum(written["api/models.json"]) == len(listing) and max(written["api/models.json"]) < len(listing) / 2
+    assert written["llms-full.txt"] == [(build / path).stat().st_size for path in fulls]
+    assert (build / "llms-full.txt").read_bytes() == b"".join((build / path).read_bytes() for path in fulls)
