@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import closing, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -615,17 +615,14 @@ def _columns() -> int:
 
 def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result: BuildResult,
                    signature: str, linked: dict[str, list[int]], shard: tuple[int, int] | None = None) -> None:
-    base = str(output)
-    known = {name: list(stat) for done in rendered.pages if done.stats
-             for name, stat in zip(done.files, done.stats, strict=True)}
-    known.update(linked)
-    files = {}
-    for name in result.files + ([cache.SHARD_FILE] if shard else []):  # a shard's record file counts as output
-        if name in known:  # hard-linked from the previous build: the same inode, as recorded then
-            files[name] = known[name]
-        else:
-            st = os.stat(f"{base}/{name}")
-            files[name] = [st.st_size, st.st_mtime_ns]
+    files = cache.FileStats(result.files + ([cache.SHARD_FILE] if shard else []))  # a shard's record file counts
+    for done in rendered.pages:  # hard-linked from the previous build: the same inode, as recorded then
+        if done.stats:
+            for name, (size, mtime) in zip(done.files, done.stats, strict=True):
+                files.set(name, size, mtime)
+    for name, (size, mtime) in linked.items():
+        files.set(name, size, mtime)
+    files.stat(str(output))
     page_records = ((done.files[0], _page_record(done, files)) for done in rendered.pages)  # made as written
     cache.save(config, output, {"signature": signature, "shard": list(shard) if shard else None,
                                 "pages": page_records, "files": files,
@@ -637,7 +634,7 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
                                 "base_key": rendered.base_key, "full_segments": rendered.full_segments})
 
 
-def _page_record(done: pages.Done, files: dict[str, list[int]] | None) -> dict[str, Any]:
+def _page_record(done: pages.Done, files: Mapping[str, list[int]] | None) -> dict[str, Any]:
     """What a later build needs to reuse a page: its key, files (by stat, or by hash for a shard), ids, links."""
     record = {"key": done.key, "files": list(done.files), "ids": done.ids, "gzipped": done.gzipped,
               "pieces": done.pieces, "links": [list(link) for link in done.links]}

@@ -1546,3 +1546,39 @@ def test_page_records_written_a_few_at_a_time_read_back_whole(tmp_path: Path, mo
         (site / "content/models/google/gemini-2.5-pro.md").read_text() + "\nOne more sentence.\n")
     result = run_cli("build", "-j", "1", "-v", cwd=site)
     assert result.code == 0 and "pages rendered: 1, reused unchanged: 6" in result.out
+
+
+def test_the_manifest_keeps_each_files_size_and_mtime_as_the_file_system_has_them(tmp_path: Path) -> None:
+    """The manifest's figures of every file come from a compact table (cache.FileStats: a sorted list of names
+    and one array, not a dict of lists) and are written a few thousand at a time; read back, they are the files'
+    own, for the pages rendered (stat) and for those hard-linked from the previous build (their records)."""
+    from site_gen import cache
+
+    site = copy_site(tmp_path / "site")
+    for edit in (None, "input: 1.5"):
+        if edit:
+            gemini = site / "content/models/google/gemini-2.5-pro.md"
+            gemini.write_text(gemini.read_text().replace("input: 1.25", edit, 1))
+        assert run_cli("build", cwd=site).code == 0
+        manifest = json.loads(read_cache(next((site / ".site-gen-cache").glob("*.json"))))
+        build = site / "build"
+        on_disk = {p.relative_to(build).as_posix(): p.stat() for p in build.rglob("*") if p.is_file()}
+        on_disk.pop(".site-gen-output")
+        assert manifest["files"] == {name: [st.st_size, st.st_mtime_ns] for name, st in on_disk.items()}
+
+    files = cache.FileStats(["b.html", "a.html", "c/d.md"])
+    files.set("b.html", 5, -7)
+    files.set("not-a-file", 1, 1)  # not one of the names: nothing
+    (tmp_path / "out/c").mkdir(parents=True)
+    for name in ("a.html", "c/d.md"):
+        (tmp_path / "out" / name).write_text(name)
+    files.stat(str(tmp_path / "out"))
+    st = (tmp_path / "out/c/d.md").stat()
+    assert dict(files.items()) == {"a.html": [6, (tmp_path / "out/a.html").stat().st_mtime_ns], "b.html": [5, -7],
+                                   "c/d.md": [st.st_size, st.st_mtime_ns]}
+    assert list(files) == ["a.html", "b.html", "c/d.md"] and len(files) == 3 and files["b.html"] == [5, -7]
+    with pytest.raises(KeyError):
+        files["not-a-file"]
+    written = tmp_path / "manifest.json"
+    cache._write(written, {"files": files, "version": 1, "z": [1]})
+    assert json.loads(read_cache(written)) == {"files": dict(files.items()), "version": 1, "z": [1]}
