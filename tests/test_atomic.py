@@ -81,6 +81,36 @@ def test_io_error_half_way_leaves_build_intact(built_site: tuple[Path, dict], mo
     assert leftovers(site) == []
 
 
+@pytest.mark.parametrize("path", ["llms/providers/google-full.txt", "api/models.json"])
+def test_a_full_disk_while_a_large_file_is_written_in_parts_leaves_build_intact(
+        built_site: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    """The llms-full files and the API listing go to the staging folder a part at a time (StagedOutput.write_parts):
+    a disk that fills after the first part fails the build with the cause, and the published site is as it was."""
+    site, before = built_site
+    real = writer.StagedOutput.write_parts
+
+    def filling(self: writer.StagedOutput, relative: str, parts: Any) -> int:
+        if relative != path:
+            return real(self, relative, parts)
+
+        def until_full() -> Any:
+            for number, part in enumerate(parts):
+                if number == 1:
+                    raise OSError(errno.ENOSPC, "No space left on device")
+                yield part
+
+        return real(self, relative, until_full())
+
+    monkeypatch.setattr(writer.StagedOutput, "write_parts", filling)
+    result = run_cli("build", "--clean", cwd=site)
+    assert result.code == 1
+    assert len(result.problems) == 1, result.err
+    assert "the file system is full [No space left on device]" in result.problems[0]
+    assert result.problems[0].endswith("; nothing was published)")
+    assert snapshot(site / "build") == before
+    assert leftovers(site) == []
+
+
 @pytest.mark.parametrize(("code", "cause", "fix"), [
     (errno.ENOSPC, "the file system is full", "free space on the file system of {tmp} ("),
     (errno.EDQUOT, "your disk quota is used up", "free space within your quota on the file system of {tmp} ("),
