@@ -191,7 +191,8 @@ def files(config: SiteConfig, catalog: Catalog, site: Any,
     def listing() -> Iterator[bytes]:
         yield lead.encode("utf-8")
         for at, entry in enumerate(catalog.models):
-            yield b"," + summaries.get(config, catalog, entry) if at else summaries.get(config, catalog, entry)
+            data = summaries.get(config, catalog, entry)
+            yield b"," + data if at else data
         yield b"]}\n"
 
     yield "api/models.json", listing()

@@ -216,14 +216,14 @@ class _Keyed:
         """Write a site-wide file, or hard-link the previous build's when its bytes are the same: a file
         whose inputs did not change is not rewritten, even when it is computed from the whole catalogue."""
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        record, folder = self.previous.get("files", {}).get(path), self.previous.get("dir")
-        if folder and isinstance(record, list) and record and record[0] == len(payload):
+        folder = self._previous_of_size(path, len(payload))
+        if folder is not None:
             try:
-                with open(f"{folder}/{path}", "rb") as handle:
+                with open(folder / path, "rb") as handle:
                     same = handle.read() == payload
             except OSError:
                 same = False
-            if same and self.out.link_from(Path(folder), [path], self.previous["files"]):
+            if same and self.out.link_from(folder, [path], self.previous["files"]):
                 return
         self.out.write(path, payload)
 
@@ -233,10 +233,15 @@ class _Keyed:
         encoded and compared, the most a build held at its end); its size. The previous build's file is kept
         instead when the bytes are the same, as ``put`` does, compared after the writing."""
         size = self.out.write_parts(path, parts)
-        record, folder = self.previous.get("files", {}).get(path), self.previous.get("dir")
-        if folder and isinstance(record, list) and record and record[0] == size:
-            self.out.same_as(Path(folder), path, self.previous["files"])
+        folder = self._previous_of_size(path, size)
+        if folder is not None:
+            self.out.same_as(folder, path, self.previous["files"])
         return size
+
+    def _previous_of_size(self, path: str, size: int) -> Path | None:
+        """The previous build's folder, when it recorded a file at ``path`` of ``size`` bytes (it may be the same)."""
+        record, folder = self.previous.get("files", {}).get(path), self.previous.get("dir")
+        return Path(folder) if folder and isinstance(record, list) and record and record[0] == size else None
 
     def write_llms(self, path: str, text: str, count: int | None = None) -> None:
         data = text.encode("utf-8")
