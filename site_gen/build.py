@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from contextlib import closing, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -529,7 +529,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
                                      prelink=prelink, base_key=base_key, listings=listings)
         clock.lap("link checks", "publishing")
         if shard:
-            cache.save_shard(staged.staging, shard, [_page_record(done, None) for done in rendered.pages])
+            cache.save_shard(staged.staging, shard, [_page_record(done, True) for done in rendered.pages])
         staged.commit()
     # A shard keeps a manifest of its own folder too: run again on the same machine (or with its folder and
     # .site-gen-cache/ restored by a CI cache), it renders only the pages of its slice that changed.
@@ -628,7 +628,7 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
     for name, (size, mtime) in linked.items():
         files.set(name, size, mtime)
     files.stat(str(output))
-    page_records = ((done.files[0], _page_record(done, files)) for done in rendered.pages)  # made as written
+    page_records = ((done.files[0], _page_record(done, False)) for done in rendered.pages)  # made as written
     cache.save(config, output, {"signature": signature, "shard": list(shard) if shard else None,
                                 "pages": page_records, "files": files,
                                 "sitewide_key": rendered.sitewide_key, "sitewide": rendered.sitewide_files,
@@ -639,13 +639,12 @@ def _save_manifest(config: SiteConfig, output: Path, rendered: Rendered, result:
                                 "base_key": rendered.base_key, "full_segments": rendered.full_segments})
 
 
-def _page_record(done: pages.Done, files: Mapping[str, list[int]] | None) -> dict[str, Any]:
-    """What a later build needs to reuse a page: its key, files (by stat, or by hash for a shard), ids, links."""
+def _page_record(done: pages.Done, by_hash: bool) -> dict[str, Any]:
+    """What a later build needs to reuse a page: its key, files, ids, links; with ``by_hash`` (a shard's record
+    file), its files' hashes. Its files' sizes and mtimes are the manifest's (``files``), not kept twice."""
     record = {"key": done.key, "files": list(done.files), "ids": done.ids, "gzipped": done.gzipped,
               "pieces": done.pieces, "links": [list(link) for link in done.links]}
-    if files is not None:
-        record["stat"] = [files[name] for name in done.files]
-    if done.hashes or files is None:  # a shard's page, in its own manifest too: reused there by content
+    if done.hashes or by_hash:  # a shard's page, in its own manifest too: reused there by content
         record["hashes"] = list(done.hashes)
     return record
 

@@ -26,7 +26,7 @@ import hashlib
 import marshal
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -321,9 +321,11 @@ def _files(job: Job) -> tuple[str, ...]:
     return urls.html_file, urls.markdown_file
 
 
-def _reuse(record: dict[str, Any], files: tuple[str, ...], key: str, staging: Path, previous_dir: str) -> Done | None:
+def _reuse(record: dict[str, Any], files: tuple[str, ...], key: str, staging: Path, previous_dir: str,
+           figures: Mapping[str, Any]) -> Done | None:
     """Hard-link the previous build's files of a page whose key matched (``record``, its page record) when they
-    are the files it has now and untouched since."""
+    are the files it has now and untouched since: the size and mtime its manifest recorded (``figures``, by
+    name)."""
     if record.get("files") != list(files):
         return None
     source_dir, target_dir = record.get("dir") or previous_dir, str(staging)
@@ -340,7 +342,7 @@ def _reuse(record: dict[str, Any], files: tuple[str, ...], key: str, staging: Pa
                 stats.append((len(data), 0))
                 continue
             st = os.stat(source)
-            size, mtime = record["stat"][k]
+            size, mtime = figures[name]
         except (OSError, LookupError, TypeError, ValueError):
             return None
         if st.st_size != size or st.st_mtime_ns != mtime:
@@ -512,6 +514,8 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
         records = previous.get("pages") if previous else None
         records = records if isinstance(records, dict) else {}
         previous_dir = str(previous.get("dir") or "") if previous else ""
+        figures = previous.get("files") if previous else None
+        figures = figures if isinstance(figures, Mapping) else {}
         todo: list[int] = []
         reusable: list[tuple[int, tuple[str, ...], dict[str, Any]]] = []
         late: list[int] = []
@@ -532,10 +536,10 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                 todo.append(i)
         linked: dict[str, list[list[int]]] = {}
         if prelink:
-            # A page linked early (its record checked by the child: files, and stats as [size, mtime] integers) is
-            # taken as it is when its key matches and it has the same files; the files of every other one go,
-            # before any page or site-wide file is written into the staging folder.
-            linked = {files[0]: record["stat"] for _, files, record in reusable
+            # A page linked early (its record checked by the child: files, and their figures in the manifest as
+            # [size, mtime] integers) is taken as it is when its key matches and it has the same files; the files
+            # of every other one go, before any page or site-wide file is written into the staging folder.
+            linked = {files[0]: [figures[name] for name in files] for _, files, record in reusable
                       if files[0] in early and record["files"] == list(files)}
             prelink.clear([records[name]["files"] for name in early if name not in linked])
 
@@ -548,7 +552,7 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
                 if stats is not None:
                     done[i] = _kept(record, files, job_list[i].key, staging, [(s, m) for s, m in stats], True)
                 else:
-                    done[i] = _reuse(record, files, job_list[i].key, staging, previous_dir)
+                    done[i] = _reuse(record, files, job_list[i].key, staging, previous_dir, figures)
                 if done[i] is None:
                     late.append(i)
                 else:

@@ -26,17 +26,20 @@ LINKED, NONE = 1, 2
 
 def candidates(previous: dict[str, Any]) -> list[tuple[str, list[str], list[list[int]]]]:
     """(first file, files, their recorded size and mtime) of each page a previous build of this very output
-    recorded by stat: a shard's or a merge's pages (trusted by hash, from other folders) are not linked early."""
+    recorded by stat, the figures taken from its manifest's ``files``: a shard's or a merge's pages (trusted by
+    hash, from other folders) are not linked early."""
     found = []
-    pages = previous.get("pages")
-    for name, record in (pages.items() if isinstance(pages, dict) else ()):
+    pages, figures = previous.get("pages"), previous.get("files")
+    if not isinstance(pages, dict) or not isinstance(figures, dict):
+        return found
+    for name, record in pages.items():
         if not isinstance(record, dict) or record.get("dir") or record.get("hashes"):
             continue
-        files, stats = record.get("files"), record.get("stat")
-        if isinstance(files, list) and files and isinstance(stats, list) and len(stats) == len(files) \
-                and all(isinstance(f, str) for f in files) and files[0] == name \
-                and all(isinstance(s, list) and len(s) == 2 and all(type(x) is int for x in s) for s in stats):
-            found.append((name, files, stats))
+        files = record.get("files")
+        if isinstance(files, list) and files and all(type(f) is str for f in files) and files[0] == name:
+            stats = [figures.get(f) for f in files]
+            if all(type(s) is list and len(s) == 2 and type(s[0]) is int and type(s[1]) is int for s in stats):
+                found.append((name, files, stats))
     return found
 
 

@@ -145,18 +145,23 @@ def test_a_content_error_stops_the_child_and_leaves_the_site_as_it_was(tmp_path:
 
 
 def test_only_pages_recorded_by_stat_in_this_output_are_candidates() -> None:
-    """A shard's or a merge's records (by hash, from other folders) and damaged records are left to the build."""
+    """A shard's or a merge's records (by hash, from other folders) and damaged records are left to the build. The
+    figures are the manifest's (``files``): a page with a file it does not record, or records otherwise, is left."""
     pages = {
-        "a.html": {"files": ["a.html", "a.md"], "stat": [[1, 2], [3, 4]]},
-        "b.html": {"files": ["b.html"], "stat": [[1, 2]], "hashes": ["x"]},
-        "c.html": {"files": ["c.html"], "stat": [[1, 2]], "dir": "/elsewhere"},
-        "d.html": {"files": ["d.html", "d.md"], "stat": [[1, 2]]},
-        "e.html": {"files": ["e.html"], "stat": [["1", 2]]},
-        "f.html": {"files": ["other.html"], "stat": [[1, 2]]},
+        "a.html": {"files": ["a.html", "a.md"]},
+        "b.html": {"files": ["b.html"], "hashes": ["x"]},
+        "c.html": {"files": ["c.html"], "dir": "/elsewhere"},
+        "d.html": {"files": ["d.html", "d.md"]},
+        "e.html": {"files": ["e.html"]},
+        "f.html": {"files": ["other.html"]},
+        "h.html": {"files": ["h.html", 7]},
         "g.html": "damaged",
     }
-    assert prelink.candidates({"pages": pages}) == [("a.html", ["a.html", "a.md"], [[1, 2], [3, 4]])]
-    assert prelink.candidates({"pages": None}) == []
+    files = {"a.html": [1, 2], "a.md": [3, 4], "b.html": [1, 2], "c.html": [1, 2], "d.html": [1, 2],
+             "e.html": ["1", 2], "f.html": [1, 2], "other.html": [1, 2], "h.html": [1, 2]}
+    assert prelink.candidates({"pages": pages, "files": files}) == [("a.html", ["a.html", "a.md"], [[1, 2], [3, 4]])]
+    assert prelink.candidates({"pages": None, "files": files}) == []
+    assert prelink.candidates({"pages": pages, "files": None}) == []
 
 
 def test_the_child_links_only_files_as_recorded(tmp_path: Path) -> None:
