@@ -301,11 +301,8 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
     stats: dict[Path, os.stat_result] = {}
     files = _discover(content_dir, root, problems, stats)
     with tqdm(total=len(files), desc="content", unit="file", disable=not progress, leave=False) as bar:
-        cached = {}
-        for _, file in files:
-            cached[file] = entry = cache.get(file, stats.get(file))
-            if entry is not None:
-                bar.update()
+        cached: dict[Path, Entry | None] = dict.fromkeys(file for _, file in files)
+        _from_cache(cache, cached, stats, spiller, bar)
         fresh = [(kind, file) for kind, file in files if cached[file] is None]
 
         def take(at: int, outcome: _Outcome) -> None:
@@ -329,6 +326,39 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
     cache.save([file for _, file in files])
     spiller.rest(found["model"])
     return Content(*(sorted(found[k], key=lambda e: e.path) for k in ("model", "provider", "page")))
+
+
+def _from_cache(cache: ParseCache, cached: dict[Path, Entry | None], stats: dict[Path, os.stat_result],
+                spiller: _Spiller, bar: Any) -> None:
+    """The entries the parse cache holds for ``cached``'s files whose size and mtime are unchanged, read a part at a
+    time (ParseCache.cached); each part's models' data goes to the spill file before the next part is read."""
+    by_name = {cache.name(file): file for file in cached}
+    models: list[Entry] = []
+    for name, size, mtime, blob in cache.cached():
+        file = by_name.get(name)
+        if file is None:
+            continue
+        try:
+            st = stats.get(file) or os.stat(file)
+            if st.st_size != size or st.st_mtime_ns != mtime:
+                continue
+            entry = pickle.loads(blob)
+        except Exception:  # removed since, or a damaged entry: parse the file again
+            continue
+        if not isinstance(entry, Entry):
+            continue
+        cached[file] = entry
+        bar.update()
+        if entry.kind == "model":
+            models.append(entry)
+            if len(models) >= SPILLED_AT_ONCE:
+                spiller.rest(models)
+                models = []
+    spiller.rest(models)
+
+
+SPILLED_AT_ONCE = 1000
+"""Models read from the parse cache whose data goes to the spill file in one write."""
 
 
 class _Spiller:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import os
 import pickle
 import secrets
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,10 @@ class ParseCache:
     Rewriting every entry after a one-file edit would cost more than parsing the file did, so small
     changes go to the delta file, tied to its base by a token; a delta that does not match its base is
     ignored (its files are parsed again).
+
+    The base file is read a part at a time (``cached``), never whole: its entries are 28 MB at 10,000 models,
+    and held at once they were the largest thing an edit build held. An entry of the base file that is still
+    good is then recorded without its blob (IN_BASE), which a full save reads from the base file again.
     """
 
     def __init__(self, path: Path | None, read: bool = True, now: int | None = None, folder: Path | None = None,
@@ -62,45 +68,63 @@ class ParseCache:
         self.prefix = os.path.join(str(folder), "") if folder is not None else ""
         self.key = code_key() if path else ""
         self.entries: dict[str, tuple[int, int, Any]] = {}
+        """Each entry by name: (size, mtime, its blob: bytes, Spilled, or IN_BASE), as ``cached`` passes it or
+        ``put`` keeps it."""
         self.token = ""
         self.base: set[str] = set()
+        """The names the base file holds (of those ``cached`` read)."""
         self.changed: set[str] = set()
         """Entries that differ from the base file (from the delta file, or put since)."""
         self.dirty = False
+        self._delta: dict[str, Any] = {}
+        self._removed: set[str] = set()
+        self._unread = False
         if path is None or not read:
             return
-        base = read_file(path, self.key)
+        base = read_file(path, self.key, head_only=True)
         if base is None:
             return
-        self.entries, self.token = base["entries"], base["token"]
-        self.base = set(self.entries)
+        self.token, self._unread = base["token"], True
         delta = read_file(path.with_suffix(".delta"), self.key)
-        if delta is not None and delta.get("token") == self.token:
-            for name in delta["removed"]:
-                self.entries.pop(name, None)
-            self.entries.update(delta["entries"])
-            self.changed = set(delta["entries"]) | set(delta["removed"])
+        if delta is not None and delta.get("token") == self.token and isinstance(delta.get("removed"), list):
+            self._delta, self._removed = delta["entries"], set(delta["removed"])
+            self.changed = set(self._delta) | self._removed
 
     @property
     def enabled(self) -> bool:
         return self.path is not None
 
-    def get(self, file: Path, st: os.stat_result | None = None) -> Any | None:
-        """The entry cached for ``file`` if its size and mtime are unchanged, else None (``st``: its stat, when
-        the caller has just taken it)."""
-        if self.path is None:
-            return None
-        hit = self.entries.get(self.name(file))
-        if not hit:
-            return None
-        try:
-            st = st or os.stat(file)
-            if hit[0] != st.st_size or hit[1] != st.st_mtime_ns:
-                return None
-            blob = hit[2]
-            return pickle.loads(blob.read() if type(blob) is Spilled else blob)
-        except Exception:  # removed since, or a damaged entry: parse the file again
-            return None
+    def cached(self) -> Iterator[tuple[str, int, int, bytes]]:
+        """(name, size, mtime, pickled entry) of every entry the cache holds, the base file's a part at a time,
+        then the delta's; each recorded in ``entries`` as it passes. Once only: a second call yields nothing.
+
+        A base file that turns out damaged after its seal was checked (a part that is not a table) ends the base
+        entries there; the next save then writes a whole new base file."""
+        if not self._unread:
+            return
+        self._unread = False
+        assert self.path is not None
+        complete = False
+        for part in _parts(self.path, self.key):
+            if part is None:
+                complete = True
+                break
+            for name, value in part.items():
+                if not _valid(value):
+                    continue
+                self.base.add(name)
+                if name in self._delta or name in self._removed:
+                    continue
+                size, mtime, blob = value
+                self.entries[name] = (size, mtime, IN_BASE)
+                yield name, size, mtime, blob
+        if not complete:
+            self.token, self.dirty = "", True  # no delta is written against it, and it is written again
+        for name, value in self._delta.items():
+            if _valid(value):
+                self.entries[name] = value
+                yield name, *value
+        self._delta = {}
 
     def put(self, file: Path, size: int, mtime: int, blob: bytes) -> None:
         """Keep a pickled entry, with the size and mtime the file had before it was read.
@@ -129,9 +153,12 @@ class ParseCache:
         return text[len(self.prefix):] if self.prefix and text.startswith(self.prefix) else text
 
     def save(self, files: list[Path]) -> None:
-        """Keep the entries of ``files`` (every content file found), dropping those of files gone."""
+        """Keep the entries of ``files`` (every content file found), dropping those of files gone. ``cached`` has
+        been read to its end first (what it did not pass is not kept)."""
         if self.path is None:
             return
+        for _ in self.cached():  # never read: nothing of it is kept but the names
+            pass
         stale = set(self.entries) - {self.name(file) for file in files}
         for name in stale:
             del self.entries[name]
@@ -145,51 +172,105 @@ class ParseCache:
             removed = sorted(name for name in self.changed if name not in self.entries and name in self.base)
             write_file(delta_file, {"key": self.key, "token": self.token, "entries": changed, "removed": removed})
             return
-        delta_file.unlink(missing_ok=True)  # before the new base: an old delta never meets a new base
-        write_file(self.path, {"key": self.key, "token": secrets.token_hex(8), "entries": self.entries})
+        # before the new base: an old delta never meets a new base
+        delta_file.unlink(missing_ok=True)
+        write_file(self.path, {"key": self.key, "token": secrets.token_hex(8)}, self._all())
+
+    def _all(self) -> Iterator[tuple[str, tuple[int, int, Any]]]:
+        """Every entry to keep, with its blob: those kept IN_BASE read from the base file again, as they were
+        (one that cannot be read again is left out: its file is parsed next time)."""
+        entries = self.entries
+        if any(held is IN_BASE for _, _, held in entries.values()):
+            assert self.path is not None
+            for part in _parts(self.path, self.key):
+                if part is None:
+                    break
+                for name, value in part.items():
+                    mine = entries.get(name)
+                    if mine is not None and mine[2] is IN_BASE and _valid(value) and value[:2] == mine[:2]:
+                        yield name, value
+        for name, value in entries.items():
+            if value[2] is not IN_BASE:
+                yield name, value
 
 
-def read_file(path: Path, key: str) -> dict[str, Any] | None:
-    """A cache file's data, or None when it is missing, damaged or made by other code."""
+IN_BASE = object()
+"""An entry's blob left in the base file (ParseCache.cached)."""
+
+
+def _valid(value: Any) -> bool:
+    return type(value) is tuple and len(value) == 3 and type(value[0]) is int and type(value[1]) is int \
+        and type(value[2]) is bytes
+
+
+def read_file(path: Path, key: str, head_only: bool = False) -> dict[str, Any] | None:
+    """A cache file's data, or None when it is missing, damaged or made by other code. With ``head_only``, its
+    data but its entries (``_parts`` reads those)."""
     handle = cache.open_sealed(path)  # checked before it is unpickled
     if handle is None:
         return None
     try:
         with handle:
             data = pickle.load(handle)
-            if isinstance(data, dict) and data.get("key") == key:  # then its entries, a part at a time
-                parts, entries = data.pop("parts", 0), data.get("entries")
-                for _ in range(parts if type(parts) is int and isinstance(entries, dict) else 0):
-                    part = pickle.load(handle)
-                    if not isinstance(part, dict):
-                        return None
-                    entries.update(part)  # type: ignore[union-attr]
+            if not (isinstance(data, dict) and data.get("key") == key and isinstance(data.get("token"), str)):
+                return None
+            if head_only or not data.pop("parts", False):
+                return data if head_only or "entries" in data else None
+            entries: dict[str, Any] = {}
+            while (part := pickle.load(handle)) is not None:  # then its entries, a part at a time
+                if not isinstance(part, dict):
+                    return None
+                entries.update(part)
+            data["entries"] = entries
+            return data
     except Exception:  # from another Python: parse again
         return None
-    if isinstance(data, dict) and data.get("key") == key and isinstance(data.get("entries"), dict) \
-            and isinstance(data.get("token"), str):
-        return data
-    return None
+
+
+def _parts(path: Path, key: str) -> Iterator[dict[str, Any] | None]:
+    """The parts of entries of the cache file ``path`` (written by ``write_file`` with parts), one at a time, then
+    None after the last; nothing more when the file is missing, damaged or made by other code, or stops being
+    readable. Its seal is checked first, whole, before any of it is unpickled."""
+    handle = cache.open_sealed(path)
+    if handle is None:
+        return
+    with handle:
+        try:
+            head = pickle.load(handle)
+            if not (isinstance(head, dict) and head.get("key") == key and head.get("parts")):
+                return
+            while (part := pickle.load(handle)) is not None:
+                if not isinstance(part, dict):
+                    return
+                yield part
+        except Exception:  # from another Python, or cut short
+            return
+        yield None
 
 
 PART = 1000
 """Entries of a cache file pickled at once (write_file)."""
 
 
-def write_file(path: Path, data: dict[str, Any]) -> None:
-    """Write a cache file whole or not at all (site_gen.cache.replace_file): its ``entries`` after the rest, a
-    part of PART at a time, each pickled apart, so that blobs kept in a spill file (ParseCache.put) are read back
-    a part at a time, never all at once (a pickler keeps every object it wrote until it ends)."""
-    entries = data["entries"]
-    head = {name: value for name, value in data.items() if name != "entries"}
+def write_file(path: Path, data: dict[str, Any], entries: Iterable[tuple[str, Any]] | None = None) -> None:
+    """Write a cache file whole or not at all (site_gen.cache.replace_file). Its entries (``data["entries"]`` when
+    a dict, or ``entries``) go after the rest, a part of PART at a time, each pickled apart, then None: blobs kept
+    in a spill file (ParseCache.put) or in the base file (IN_BASE) are read back a part at a time, never all at
+    once (a pickler keeps every object it wrote until it ends). Other data in ``entries`` (a table) goes with the
+    rest."""
+    head = dict(data)
+    if entries is None and isinstance(head.get("entries"), dict):
+        entries = head.pop("entries").items()
 
     def dump(handle: Any) -> None:
-        names = list(entries) if isinstance(entries, dict) else []
-        head.update(entries={} if names else entries, parts=-(-len(names) // PART))
-        pickle.dump(head, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        for at in range(0, len(names), PART):
-            pickle.dump({name: _unspilled(entries[name]) for name in names[at:at + PART]}, handle,
+        pickle.dump({**head, "parts": entries is not None}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        if entries is None:
+            return
+        pairs = iter(entries)
+        while part := dict(itertools.islice(pairs, PART)):
+            pickle.dump({name: _unspilled(value) for name, value in part.items()}, handle,
                         protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(None, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
     cache.dump_sealed(path, dump)
 

@@ -243,6 +243,21 @@ def test_llms_size_report_matches_the_files(tmp_path: Path) -> None:
         assert int(tokens.replace(",", "")) == estimate_tokens(text), path
 
 
+def _hits(cache: Any, files: list[Path]) -> dict[Path, Any]:
+    """What a load takes from ``cache`` for ``files`` (content._from_cache): the entries of the files whose size and
+    mtime are those recorded, unpickled, read through ParseCache.cached."""
+    import os
+    import pickle
+
+    by_name = {cache.name(file): file for file in files}
+    found = {}
+    for name, size, mtime, blob in cache.cached():
+        file = by_name.get(name)
+        if file is not None and file.exists() and (os.stat(file).st_size, os.stat(file).st_mtime_ns) == (size, mtime):
+            found[file] = pickle.loads(blob)
+    return found
+
+
 def test_parse_cache_writes_small_changes_as_a_delta(tmp_path: Path) -> None:
     import os
     import pickle
@@ -266,27 +281,75 @@ def test_parse_cache_writes_small_changes_as_a_delta(tmp_path: Path) -> None:
 
     files[3].write_text("edited")
     cache = parsecache.ParseCache(store)
-    assert cache.get(files[3]) is None and cache.get(files[4]) == "entry f4.md"
+    hits = _hits(cache, files)
+    assert files[3] not in hits and hits[files[4]] == "entry f4.md" and len(hits) == 29
+    assert all(held is parsecache.IN_BASE for _, _, held in cache.entries.values())  # read, not held
+    assert list(cache.cached()) == []  # once
     put(cache, files[3], "entry edited")
     cache.save(files[:-1])  # the last file was deleted
     assert store.read_bytes() == base and store.with_suffix(".delta").is_file()
 
     cache = parsecache.ParseCache(store)
-    assert cache.get(files[3]) == "entry edited" and str(files[-1]) not in cache.entries
+    assert _hits(cache, files)[files[3]] == "entry edited" and str(files[-1]) not in cache.entries
     assert len(cache.entries) == 29
 
     store.with_suffix(".delta").write_bytes(store.with_suffix(".delta").read_bytes()[:-5])  # truncated: ignored
-    assert parsecache.ParseCache(store).get(files[3]) is None
+    assert files[3] not in _hits(parsecache.ParseCache(store), files)
 
     parsecache.DELTA_SHARE, share = 1000, parsecache.DELTA_SHARE  # every change is "large": a full save
     try:
-        cache = parsecache.ParseCache(store)
+        cache = parsecache.ParseCache(store)  # with the truncated delta: f3's entry is the base's, stale
+        assert len(_hits(cache, files)) == 29  # the deleted file's entry is still in the base
         put(cache, files[3], "entry edited")
         cache.save(files[:-1])
     finally:
         parsecache.DELTA_SHARE = share
     assert store.read_bytes() != base and not store.with_suffix(".delta").exists()
-    assert parsecache.ParseCache(store).get(files[3]) == "entry edited"
+    again = parsecache.ParseCache(store)
+    hits = _hits(again, files)
+    assert hits[files[3]] == "entry edited" and len(hits) == 29 and str(files[-1]) not in again.entries
+    # the entries kept from the old base file came back from it, blobs and all
+    assert all(hits[f] == f"entry {f.name}" for f in files[:-1] if f != files[3])
+
+
+def test_parse_cache_full_save_without_reading_takes_the_base_entries_from_the_base_file(tmp_path: Path) -> None:
+    """A cache whose entries were never read (``cached``) still keeps them through a full save, from the base file;
+    a base file that stops being readable midway is left where it stops, and the next save writes a new one."""
+    import os
+    import pickle
+
+    from site_gen import parsecache
+
+    files = [tmp_path / f"f{i}.md" for i in range(12)]
+    for f in files:
+        f.write_text(f.name)
+    store = tmp_path / "content.pickle"
+    cache = parsecache.ParseCache(store)
+    for f in files:
+        st = os.stat(f)
+        cache.put(f, st.st_size, st.st_mtime_ns, pickle.dumps(f"entry {f.name}"))
+    cache.save(files)
+    cache = parsecache.ParseCache(store)
+    cache.dirty = True
+    parsecache.DELTA_SHARE, share = 0, parsecache.DELTA_SHARE
+    try:
+        cache.save(files)
+    finally:
+        parsecache.DELTA_SHARE = share
+    assert len(_hits(parsecache.ParseCache(store), files)) == 12
+
+    # a part that is not a table: the entries before it are taken, and the next save writes every entry again
+    head = pickle.dumps({"key": parsecache.code_key(), "token": "t", "parts": True})
+    good = {f"f{i}.md": (os.stat(files[i]).st_size, os.stat(files[i]).st_mtime_ns, pickle.dumps(f"entry f{i}.md"))
+            for i in range(3)}
+    from site_gen.cache import dump_sealed
+
+    dump_sealed(store, lambda handle: handle.write(head + pickle.dumps(good) + pickle.dumps([2])))
+    cache = parsecache.ParseCache(store, folder=tmp_path)
+    assert sorted(_hits(cache, files)) == files[:3] and cache.token == "" and cache.dirty
+    cache.save(files)
+    assert not store.with_suffix(".delta").exists()
+    assert sorted(_hits(parsecache.ParseCache(store, folder=tmp_path), files)) == files[:3]
 
 
 def test_parse_cache_entries_wait_in_the_spill_file_and_are_written_a_part_at_a_time(
@@ -312,13 +375,13 @@ def test_parse_cache_entries_wait_in_the_spill_file_and_are_written_a_part_at_a_
         st = os.stat(f)
         cache.put(f, st.st_size, st.st_mtime_ns, pickle.dumps(f"entry {f.name}"))
     assert all(type(held) is Spilled for _, _, held in cache.entries.values())
-    assert cache.get(files[2]) == "entry f2.md"
+    assert pickle.loads(cache.entries[str(files[2])][2].read()) == "entry f2.md"
     cache.save(files)
     payload = read_cache(store)
-    assert payload.count(b"entry f") == 10 and payload.count(pickle.STOP) >= 4  # a head, then 3 parts
+    assert payload.count(b"entry f") == 10 and payload.count(pickle.STOP) >= 5  # a head, 3 parts, the end
     again = parsecache.ParseCache(store)
-    assert [again.get(f) for f in files] == [f"entry {f.name}" for f in files]
-    assert all(type(held) is bytes for _, _, held in again.entries.values())
+    hits = _hits(again, files)
+    assert [hits[f] for f in files] == [f"entry {f.name}" for f in files]
 
     def full(self: SpillFile, blobs: list[bytes]) -> list[Spilled]:
         raise OSError(28, "No space left on device")
@@ -327,9 +390,9 @@ def test_parse_cache_entries_wait_in_the_spill_file_and_are_written_a_part_at_a_
     cache = parsecache.ParseCache(store, read=False, spill=spill)
     st = os.stat(files[0])
     cache.put(files[0], st.st_size, st.st_mtime_ns, pickle.dumps("kept in memory"))
-    assert cache.spill is None and cache.get(files[0]) == "kept in memory"
+    assert cache.spill is None and pickle.loads(cache.entries[str(files[0])][2]) == "kept in memory"
 
-    head = pickle.dumps({"key": parsecache.code_key(), "token": "t", "entries": {}, "parts": 2})
+    head = pickle.dumps({"key": parsecache.code_key(), "token": "t", "parts": True})
     dump_sealed(store, lambda handle: handle.write(head + pickle.dumps({"a": 1}) + pickle.dumps([2])))
     assert parsecache.read_file(store, parsecache.code_key()) is None
 
