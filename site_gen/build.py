@@ -106,7 +106,7 @@ class Rendered:
 def render_site(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput,
                 previous: dict[str, Any] | None = None, workers: int = 1, progress: bool = False,
                 clock: _Clock | None = None, shard: tuple[int, int] | None = None,
-                api_kept: dict[str, str] | None = None, prelink: Prelink | None = None,
+                api_kept: api.Kept | None = None, prelink: Prelink | None = None,
                 base_key: str | None = None, listings: pages.Listings | None = None) -> Rendered:
     """Write every output into the staging folder: pages on all workers, beside them the site-wide files of the
     catalogue, then the llms-full files (made of the mirrors).
@@ -523,7 +523,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
             if merge:
                 previous = cache.load_shards(merge)
             staged = stack.enter_context(StagedOutput(output))
-        api_kept = api.Summaries.read(api_file) if api_file and incremental else None
+        api_kept = api.Summaries.read(api_file, kept) if api_file and incremental else None
         rendered = _render_and_check(config, catalog, site, staged, result, strict, previous, workers, sweep=False,
                                      progress=progress, clock=clock, shard=shard, api_kept=api_kept,
                                      prelink=prelink, base_key=base_key, listings=listings)
@@ -662,7 +662,7 @@ def _path_in(filename: object, folder: Path) -> str:
 def _render_and_check(config: SiteConfig, catalog: Catalog, site: Site, out: StagedOutput, result: BuildResult,
                       strict: bool, previous: dict[str, Any] | None, workers: int, sweep: bool,
                       progress: bool = False, clock: _Clock | None = None,
-                      shard: tuple[int, int] | None = None, api_kept: dict[str, str] | None = None,
+                      shard: tuple[int, int] | None = None, api_kept: api.Kept | None = None,
                       prelink: Prelink | None = None, base_key: str | None = None,
                       listings: pages.Listings | None = None) -> Rendered:
     """Render into ``out``, then check every link; any error aborts before anything is published.

@@ -17,7 +17,7 @@ import itertools
 import os
 import pickle
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -287,6 +287,18 @@ def read_table(path: Path | None) -> Any | None:
     missing, damaged or made by other code. The caller checks the data's shape."""
     data = read_file(path, code_key()) if path else None
     return data.get("entries") if data else None
+
+
+def read_table_parts(path: Path, take: Callable[[dict[str, Any]], bool]) -> bool:
+    """Pass each part of the table kept in ``path`` (a dict, by ``write_table``) to ``take``, one at a time; True
+    when every part was read and taken, False when the file is missing, damaged or from other code, or ``take``
+    refused a part."""
+    for part in _parts(path, code_key()):
+        if part is None:
+            return True
+        if not take(part):
+            return False
+    return False
 
 
 def write_table(path: Path, data: Any) -> None:

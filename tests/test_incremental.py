@@ -352,6 +352,39 @@ def test_parse_cache_full_save_without_reading_takes_the_base_entries_from_the_b
     assert sorted(_hits(parsecache.ParseCache(store, folder=tmp_path), files)) == files[:3]
 
 
+def test_kept_listing_entries_are_read_when_first_asked_for_into_a_spill_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API listing's entries a build keeps for the next (api.Kept): not read until one is looked up, then read a
+    part at a time into a spill file, and kept again as they are; none from a damaged file or one of other code."""
+    import pickle
+
+    from site_gen import api, parsecache
+    from site_gen.cache import dump_sealed
+    from site_gen.spill import Spilled
+
+    monkeypatch.setattr(parsecache, "PART", 3)
+    table = {f"key{k}": f'{{"id":"m{k}"}}'.encode() for k in range(10)}
+    store = tmp_path / "api-listing.pickle"
+    parsecache.write_table(store, table)
+    kept = api.Summaries.read(store, tmp_path / "spill")
+    assert kept._table is None  # nothing read yet
+    assert kept.keys() == table.keys() and all(type(kept[k]) is Spilled for k in table)
+    assert {k: kept[k].read() for k in kept} == table  # type: ignore[union-attr]
+
+    summaries = api.Summaries("base", kept)
+    summaries.current.update(kept)  # as a build that took every entry from the last one
+    summaries.previous = {}
+    summaries.save(store)  # the spilled entries written back as their bytes
+    assert dict(api.Summaries.read(store)) == table  # without a folder: held as bytes
+
+    head = pickle.dumps({"key": parsecache.code_key(), "token": "", "parts": True})
+    for damaged in (pickle.dumps({"key0": "not bytes"}), pickle.dumps({"key0": b"x"})):  # a wrong value; cut short
+        dump_sealed(store, lambda handle, part=damaged: handle.write(head + part))
+        assert dict(api.Summaries.read(store, tmp_path / "spill")) == {}
+    store.write_bytes(b"not a cache file")
+    assert len(api.Summaries.read(store, tmp_path / "spill")) == 0
+
+
 def test_parse_cache_entries_wait_in_the_spill_file_and_are_written_a_part_at_a_time(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Entries put during a load sit in the build's spill file, not the heap; the saved file holds them in parts
