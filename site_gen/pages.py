@@ -34,7 +34,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from . import api, links, tokens
+from . import api, links, markdown, tokens
 from .catalog import Catalog, facts
 from .collector import release_freed_memory
 from .config import SiteConfig
@@ -225,25 +225,29 @@ def _render_one(job: Job) -> Done:
     keep_hashes = bool(state.get("keep_hashes"))
     sizes, hashes, encoded = [], [], []
     streamed = job.kind in STREAMED
-    if streamed:  # a listing's HTML goes to its file as it is made
+    if streamed:  # a listing's HTML and mirror go to their files as they are made
         size, ids, digest = _write_streamed(f"{staging}/{files[0]}", renderer.stream(
             f"{page.kind}.html", page.source_file, site=site, page=page), keep_hashes)
+        sizes.append(size)
+        hashes += [digest] if keep_hashes else []
+        size, pieces, digest = _write_mirror(f"{staging}/{files[1]}", markdown.tidy_stream(renderer.stream(
+            f"{page.kind}.md", page.source_file, site=site, page=page), STREAM_CHUNK), keep_hashes)
         sizes.append(size)
         hashes += [digest] if keep_hashes else []
         outputs = []
     else:
         html = renderer.render(f"{page.kind}.html", page.source_file, site=site, page=page)
         ids = links.ids_of(html)
-        outputs = [html]
-    mirror = renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)
-    outputs.append(mirror)
+        mirror = renderer.render(f"{page.kind}.md", page.source_file, site=site, page=page)
+        pieces = tokens.pieces(mirror)
+        outputs = [html, mirror]
     summary = ""
     if job.kind == "model":
         entry = catalog.by_path[job.path]
         outputs.append(api.model_file(config, entry)[1])
         summary = api.summary(config, catalog, entry)
         entry.drop_data()  # read again if anything else needs it: no process holds every model's data
-    for name, text in zip(files[1:] if streamed else files, outputs, strict=True):
+    for name, text in zip(files[2:] if streamed else files, outputs, strict=True):
         target = f"{staging}/{name}"
         _make_parent(target)
         data = text.encode("utf-8")
@@ -256,12 +260,12 @@ def _render_one(job: Job) -> Done:
     # and the longest job of an edit) are not compressed for it.
     gzipped = transfer_size(encoded[0]) if job.kind == "model" else 0
     return Done(files, job.key, shared_ids(tuple(sorted(ids))), True, tuple(sizes), gzipped,
-                page.body.links, tokens.pieces(mirror), tuple(hashes), summary=summary)
+                page.body.links, pieces, tuple(hashes), summary=summary)
 
 
 STREAMED = ("index", "provider")
-"""The kinds of page whose HTML is written as it is rendered: the listings, which grow with the catalogue (the
-home page is 4.5 MB at 10,000 models, a provider's page ~600 KB)."""
+"""The kinds of page whose HTML and mirror are written as they are rendered: the listings, which grow with the
+catalogue (the home page is 4.5 MB at 10,000 models and its mirror 1.3 MB, a provider's page ~600 KB)."""
 STREAM_CHUNK = 256 * 1024
 """Characters of a streamed page gathered before they are written."""
 
@@ -298,6 +302,24 @@ def _write_streamed(target: str, pieces: Iterator[str], hashed: bool) -> tuple[i
                     write(text[:cut])
         write(carry + "".join(held))
     return size, ids, digest.hexdigest() if digest is not None else ""
+
+
+def _write_mirror(target: str, chunks: Iterator[str], hashed: bool) -> tuple[int, int, str]:
+    """Write a mirror to a new file ``target`` a chunk of whole lines at a time (markdown.tidy_stream); return its
+    size in bytes, its token pieces (tokens.pieces: no piece spans a line, so the chunks' counts add up) and, if
+    ``hashed``, its file_hash."""
+    _make_parent(target)
+    digest = hashlib.blake2b(digest_size=16) if hashed else None
+    size = count = 0
+    with open(target, "xb") as handle:  # as create_file: never into a file already there
+        for text in chunks:
+            data = text.encode("utf-8")
+            handle.write(data)
+            size += len(data)
+            count += tokens.pieces(text)
+            if digest is not None:
+                digest.update(data)
+    return size, count, digest.hexdigest() if digest is not None else ""
 
 
 def _safe_cut(text: str) -> int:

@@ -146,8 +146,8 @@ class Renderer:
     def stream(self, template: str, source_file: str, **context: Any) -> Iterator[str]:
         """Render ``template`` a piece at a time, as Jinja makes it, with the errors ``render`` gives. For a large
         HTML page, which the caller writes as it comes (site_gen.pages): rendered whole, a 10,000-row listing's
-        pieces, the page and its bytes were held at once (~300 MB at 100,000 models). Not for a mirror, whose
-        blank lines are tidied over its whole text."""
+        pieces, the page and its bytes were held at once (~300 MB at 100,000 models). A mirror's pieces are tidied
+        as they come by the caller (markdown.tidy_stream), as ``render`` tidies a whole one."""
         try:
             yield from self.env.get_template(template).generate(**context)
         except Exception as exc:

@@ -193,6 +193,17 @@ def test_tidying_text_without_fences_equals_line_by_line(text: str) -> None:
     assert markdown.tidy_blank_lines(text) == markdown._tidy_line_by_line(text)
 
 
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from([*_BLANKS_AND_TEXT, "`", "~", "```", "~~~", "\n\n", "x\n", "```\n"]), max_size=40),
+       st.integers(1, 8))
+def test_tidying_a_stream_of_pieces_equals_tidying_the_whole(pieces: list[str], chunk: int) -> None:
+    """A listing's mirror is tidied as Jinja makes it, a chunk at a time (markdown.tidy_stream): the chunks make
+    the text tidying the whole would, however the pieces are cut and wherever the chunks end."""
+    chunks = list(markdown.tidy_stream(iter(pieces), chunk))
+    assert "".join(chunks) == markdown.tidy_blank_lines("".join(pieces))
+    assert all(c.endswith("\n") for c in chunks) and all(chunks)  # whole lines: their token pieces add up
+
+
 _HTML_BITS = st.sampled_from(['id="', ' id="', '\nid="', 'data-id="', '"', "\n", " ", "a", "b", "id=", "<div", ">",
                               "é", "\t"])
 
