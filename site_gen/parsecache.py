@@ -276,8 +276,13 @@ def write_file(path: Path, data: dict[str, Any], entries: Iterable[tuple[str, An
 
 
 def _unspilled(value: Any) -> Any:
-    """An entry as the file keeps it: a blob ParseCache.put kept in its spill file read back."""
-    if type(value) is tuple and value and type(value[-1]) is Spilled:
+    """An entry as the file keeps it: a blob ParseCache.put kept in its spill file read back, or one a table keeps
+    there (api.Kept) read back as bytes here, which pickle at C speed (a Spilled pickles as its bytes too, but
+    through its ``__reduce__``: 0.49 s against ~0.15 s for the 100,000 entries of an API listing)."""
+    kind = type(value)
+    if kind is Spilled:
+        return value.read()
+    if kind is tuple and value and type(value[-1]) is Spilled:
         return (*value[:-1], value[-1].read())
     return value
 
