@@ -160,12 +160,6 @@ class Summaries:
         self.current[key] = data
         return data
 
-    @staticmethod
-    def read(path: Path, folder: Path | None = None) -> Kept:
-        """The entries a previous build kept in ``path``, read when first looked at (``Kept``); with ``folder``,
-        moved into a spill file made there as they are read."""
-        return Kept(path, folder)
-
     def save(self, path: Path) -> None:
         """Keep this build's entries for the next one: when it made the listing and they differ from the kept."""
         if self.current and self.current.keys() != self.previous.keys():

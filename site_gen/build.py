@@ -523,7 +523,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
             if merge:
                 previous = cache.load_shards(merge)
             staged = stack.enter_context(StagedOutput(output))
-        api_kept = api.Summaries.read(api_file, kept) if api_file and incremental else None
+        api_kept = api.Kept(api_file, kept) if api_file and incremental else None
         rendered = _render_and_check(config, catalog, site, staged, result, strict, previous, workers, sweep=False,
                                      progress=progress, clock=clock, shard=shard, api_kept=api_kept,
                                      prelink=prelink, base_key=base_key, listings=listings)

@@ -267,9 +267,10 @@ def tidy_blank_lines(text: str) -> str:
 def tidy_stream(pieces: Iterable[str], chunk: int = 256 * 1024) -> Iterator[str]:
     """tidy_blank_lines of the text ``pieces`` make, given a chunk of about ``chunk`` characters at a time (each
     ending after a line), never holding the whole text: for a listing's mirror, rendered as Jinja makes it (the
-    home page's is 1.3 MB at 10,000 models, 13 MB at 100,000). The same lines as _tidy_line_by_line, with the
-    empty lines at the end, which its ``strip("\n")`` drops, held until a line that is not empty follows
-    (tests/test_properties.py compares them)."""
+    home page's is 1.3 MB at 10,000 models, 13 MB at 100,000). A line at a time, following the fences that open
+    and close: outside a fence, a blank line is kept empty, and only after a line that is not blank; the empty
+    lines at the end are dropped (held until a line that is not empty follows). tests/test_properties.py compares
+    it with tidy_blank_lines's whole-text path."""
     fence = ""
     blank = True  # nothing kept yet, or the last line kept is blank
     empty = 0  # empty lines seen and not yet kept: dropped if only empty lines follow
@@ -318,14 +319,6 @@ def tidy_stream(pieces: Iterable[str], chunk: int = 256 * 1024) -> Iterator[str]
 
 
 def _tidy_line_by_line(text: str) -> str:
-    """tidy_blank_lines for any text, a line at a time, following the fences that open and close."""
-    out: list[str] = []
-    fence = ""
-    for line in text.strip("\n").split("\n"):
-        match = _FENCE.match(line)
-        if match and (not fence or (match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence))):
-            fence = "" if fence else match.group(1)
-        elif not fence and not line.strip() and (not out or not out[-1].strip()):
-            continue
-        out.append(line if fence or line.strip() else "")
-    return "\n".join(out) + "\n"
+    """tidy_blank_lines for any text, a line at a time, following the fences that open and close (tidy_stream,
+    given the whole text at once)."""
+    return "".join(tidy_stream((text,)))

@@ -276,20 +276,10 @@ def _write_streamed(target: str, pieces: Iterator[str], hashed: bool) -> tuple[i
 
     A chunk is cut before its last newline, so that the whitespace before an ``id="`` stays with it, and never
     inside an ``id="...`` whose closing quote has not come: no id is split between two chunks."""
-    _make_parent(target)
     ids: set[str] = set()
-    digest = hashlib.blake2b(digest_size=16) if hashed else None
-    size, held, count, carry = 0, [], 0, ""
-    with open(target, "xb") as handle:  # as create_file: never into a file already there
-        def write(text: str) -> None:
-            nonlocal size
-            ids.update(links.ids_of(text))
-            data = text.encode("utf-8")
-            handle.write(data)
-            size += len(data)
-            if digest is not None:
-                digest.update(data)
 
+    def chunks() -> Iterator[str]:
+        held, count, carry = [], 0, ""
         for piece in pieces:
             held.append(piece)
             count += len(piece)
@@ -299,27 +289,42 @@ def _write_streamed(target: str, pieces: Iterator[str], hashed: bool) -> tuple[i
                 cut = _safe_cut(text)
                 carry = text[cut:]
                 if cut:
-                    write(text[:cut])
-        write(carry + "".join(held))
-    return size, ids, digest.hexdigest() if digest is not None else ""
+                    yield text[:cut]
+        yield carry + "".join(held)
+
+    size, digest = _write_chunks(target, chunks(), hashed, lambda text: ids.update(links.ids_of(text)))
+    return size, ids, digest
 
 
 def _write_mirror(target: str, chunks: Iterator[str], hashed: bool) -> tuple[int, int, str]:
     """Write a mirror to a new file ``target`` a chunk of whole lines at a time (markdown.tidy_stream); return its
     size in bytes, its token pieces (tokens.pieces: no piece spans a line, so the chunks' counts add up) and, if
     ``hashed``, its file_hash."""
+    count = 0
+
+    def counted(text: str) -> None:
+        nonlocal count
+        count += tokens.pieces(text)
+
+    size, digest = _write_chunks(target, chunks, hashed, counted)
+    return size, count, digest
+
+
+def _write_chunks(target: str, chunks: Iterator[str], hashed: bool, seen: Callable[[str], None]) -> tuple[int, str]:
+    """Write ``chunks`` of text to a new file ``target`` as they come, each passed to ``seen`` first; return its
+    size in bytes and, if ``hashed``, its file_hash."""
     _make_parent(target)
     digest = hashlib.blake2b(digest_size=16) if hashed else None
-    size = count = 0
+    size = 0
     with open(target, "xb") as handle:  # as create_file: never into a file already there
         for text in chunks:
+            seen(text)
             data = text.encode("utf-8")
             handle.write(data)
             size += len(data)
-            count += tokens.pieces(text)
             if digest is not None:
                 digest.update(data)
-    return size, count, digest.hexdigest() if digest is not None else ""
+    return size, digest.hexdigest() if digest is not None else ""
 
 
 def _safe_cut(text: str) -> int:

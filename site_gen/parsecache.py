@@ -206,43 +206,52 @@ def _valid(value: Any) -> bool:
 def read_file(path: Path, key: str, head_only: bool = False) -> dict[str, Any] | None:
     """A cache file's data, or None when it is missing, damaged or made by other code. With ``head_only``, its
     data but its entries (``_parts`` reads those)."""
-    handle = cache.open_sealed(path)  # checked before it is unpickled
-    if handle is None:
-        return None
-    try:
-        with handle:
-            data = pickle.load(handle)
-            if not (isinstance(data, dict) and data.get("key") == key and isinstance(data.get("token"), str)):
-                return None
-            if head_only or not data.pop("parts", False):
-                return data if head_only or "entries" in data else None
-            entries: dict[str, Any] = {}
-            while (part := pickle.load(handle)) is not None:  # then its entries, a part at a time
-                if not isinstance(part, dict):
-                    return None
-                entries.update(part)
-            data["entries"] = entries
-            return data
-    except Exception:  # from another Python: parse again
-        return None
+    sections = _sections(path, key)
+    head = next(sections, None)
+    if head is None or head_only:
+        sections.close()
+        return head
+    if not head.pop("parts", False):
+        return head if "entries" in head else None
+    entries: dict[str, Any] = {}
+    for part in sections:
+        if part is None:
+            head["entries"] = entries
+            return head
+        entries.update(part)
+    return None
 
 
 def _parts(path: Path, key: str) -> Iterator[dict[str, Any] | None]:
     """The parts of entries of the cache file ``path`` (written by ``write_file`` with parts), one at a time, then
     None after the last; nothing more when the file is missing, damaged or made by other code, or stops being
-    readable. Its seal is checked first, whole, before any of it is unpickled."""
+    readable."""
+    sections = _sections(path, key)
+    head = next(sections, None)
+    if head is not None and head.get("parts"):
+        yield from sections
+    sections.close()
+
+
+def _sections(path: Path, key: str) -> Iterator[dict[str, Any] | None]:
+    """The head of the cache file ``path`` (a table of this code's ``key``, with a token), then, when it has parts,
+    each part of its entries, then None after the last; it stops where the file turns out missing, damaged or
+    made by other code. Its seal is checked first, whole, before any of it is unpickled."""
     handle = cache.open_sealed(path)
     if handle is None:
         return
     with handle:
         try:
             head = pickle.load(handle)
-            if not (isinstance(head, dict) and head.get("key") == key and head.get("parts")):
+            if not (isinstance(head, dict) and head.get("key") == key and isinstance(head.get("token"), str)):
                 return
-            while (part := pickle.load(handle)) is not None:
-                if not isinstance(part, dict):
-                    return
-                yield part
+            parts = head.get("parts")  # read before the head is handed out: a caller may take it off
+            yield head
+            if parts:
+                while (part := pickle.load(handle)) is not None:  # its entries, a part at a time
+                    if not isinstance(part, dict):
+                        return
+                    yield part
         except Exception:  # from another Python, or cut short
             return
         yield None

@@ -366,7 +366,7 @@ def test_kept_listing_entries_are_read_when_first_asked_for_into_a_spill_file(
     table = {f"key{k}": f'{{"id":"m{k}"}}'.encode() for k in range(10)}
     store = tmp_path / "api-listing.pickle"
     parsecache.write_table(store, table)
-    kept = api.Summaries.read(store, tmp_path / "spill")
+    kept = api.Kept(store, tmp_path / "spill")
     assert kept._table is None  # nothing read yet
     assert kept.keys() == table.keys() and all(type(kept[k]) is Spilled for k in table)
     assert {k: kept[k].read() for k in kept} == table  # type: ignore[union-attr]
@@ -375,14 +375,14 @@ def test_kept_listing_entries_are_read_when_first_asked_for_into_a_spill_file(
     summaries.current.update(kept)  # as a build that took every entry from the last one
     summaries.previous = {}
     summaries.save(store)  # the spilled entries written back as their bytes
-    assert dict(api.Summaries.read(store)) == table  # without a folder: held as bytes
+    assert dict(api.Kept(store)) == table  # without a folder: held as bytes
 
     head = pickle.dumps({"key": parsecache.code_key(), "token": "", "parts": True})
     for damaged in (pickle.dumps({"key0": "not bytes"}), pickle.dumps({"key0": b"x"})):  # a wrong value; cut short
         dump_sealed(store, lambda handle, part=damaged: handle.write(head + part))
-        assert dict(api.Summaries.read(store, tmp_path / "spill")) == {}
+        assert dict(api.Kept(store, tmp_path / "spill")) == {}
     store.write_bytes(b"not a cache file")
-    assert len(api.Summaries.read(store, tmp_path / "spill")) == 0
+    assert len(api.Kept(store, tmp_path / "spill")) == 0
 
 
 def test_parse_cache_entries_wait_in_the_spill_file_and_are_written_a_part_at_a_time(
