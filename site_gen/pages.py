@@ -227,11 +227,11 @@ def _render_one(job: Job) -> Done:
     streamed = job.kind in STREAMED
     if streamed:  # a listing's HTML and mirror go to their files as they are made
         size, ids, digest = _write_streamed(f"{staging}/{files[0]}", renderer.stream(
-            f"{page.kind}.html", page.source_file, site=site, page=page), keep_hashes)
+            f"{page.kind}.html", page.source_file, STREAM_CHUNK, site=site, page=page), keep_hashes)
         sizes.append(size)
         hashes += [digest] if keep_hashes else []
         size, pieces, digest = _write_mirror(f"{staging}/{files[1]}", markdown.tidy_stream(renderer.stream(
-            f"{page.kind}.md", page.source_file, site=site, page=page), STREAM_CHUNK), keep_hashes)
+            f"{page.kind}.md", page.source_file, STREAM_CHUNK, site=site, page=page), STREAM_CHUNK), keep_hashes)
         sizes.append(size)
         hashes += [digest] if keep_hashes else []
         outputs = []

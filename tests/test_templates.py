@@ -91,3 +91,31 @@ def test_template_errors_name_the_file_and_line_at_fault(tmp_path: Path, kind: s
         assert result.problems[0].startswith(head) and result.problems[0].endswith(tail), result.problems
         assert not (site / "build").exists()  # nothing published, and no half-written page left behind
         assert not [p.name for p in site.iterdir() if p.name.startswith("build.tmp")]
+
+
+def test_a_streamed_template_comes_in_chunks_of_the_size_asked_for_and_errors_are_located(tmp_path: Path) -> None:
+    """Renderer.stream joins what Jinja yields a batch of pieces at a time (a listing page yields hundreds of
+    thousands): every chunk but the last has the characters asked for, the chunks make what ``render`` makes,
+    and a failure after some chunks have gone is the same located diagnostic."""
+    from site_gen.errors import RenderError
+    from site_gen.render import _BATCH, Renderer
+
+    (tmp_path / "list.html").write_text("{% for n in rows %}<li>{{ n }}{{ '' }}</li>\n{% endfor %}"
+                                        "{% if fail %}{{ 1 // 0 }}{% endif %}")
+    renderer = Renderer(tmp_path, tmp_path)
+    rows = list(range(5 * _BATCH))  # several batches, each with empty pieces among them
+    whole = renderer.render("list.html", "content/x.md", rows=rows, fail=False)
+    for size in (1, 100, 10_000, len(whole), 10 * len(whole)):
+        chunks = list(renderer.stream("list.html", "content/x.md", size, rows=rows, fail=False))
+        assert "".join(chunks) == whole
+        assert all(len(chunk) >= size for chunk in chunks[:-1]) and chunks[-1]
+        if size >= len(whole):
+            assert len(chunks) == 1
+        if size == 1:  # a chunk for each batch of pieces
+            assert len(chunks) > 5
+    stream = renderer.stream("list.html", "content/x.md", 100, rows=rows, fail=True)
+    assert next(stream).startswith("<li>0</li>")
+    with pytest.raises(RenderError) as failure:
+        list(stream)
+    assert str(failure.value).startswith("list.html:2:1: ZeroDivisionError") and "content/x.md" in str(failure.value)
+    assert list(renderer.stream("list.html", "content/x.md", 100, rows=[], fail=False)) == []
