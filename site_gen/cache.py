@@ -11,7 +11,7 @@ in any way, even to values that still parse, is never read.  The whole-tree
 signature (content, templates, config and code, by size and mtime) lets a
 build with nothing to do stop before loading anything.
 
-This module imports no third-party code, so the no-op check stays cheap.
+This module imports no third-party code but xxhash (1.5 ms), so the no-op check stays cheap.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
+
+import xxhash
 
 from .config import SiteConfig
 from .theme import DEFAULT_THEME
@@ -402,12 +404,13 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-_SEAL = b"site-gen cache, blake2b "
-_SEAL_LINE = len(_SEAL) + 64 + 1
+_SEAL = b"site-gen cache, xxh3-128 "
+_SEAL_HEX = 32
+_SEAL_LINE = len(_SEAL) + _SEAL_HEX + 1
 
 
 def _seal_hash() -> Any:
-    return hashlib.blake2b(digest_size=32)
+    return xxhash.xxh3_128()
 
 
 def write_sealed(path: Path, payload: bytes) -> None:
@@ -431,12 +434,15 @@ def dump_sealed(path: Path, dump: Callable[[Any], object]) -> None:
     line is a checksum of them, filled in at the end.
 
     A cache file is trusted only as far as it is checked: a bit flipped inside a string still parses (a title,
-    a compiled template's text), and was published as if it were the content's. The checksum is BLAKE2b (32
-    bytes), which Python has of its own: ~30 ms for the 28 MB parse cache of 10,000 benchmark models, against
-    ~0.2 s to unpickle it. OpenSSL's SHA-256 was twice as fast, but the command leaves OpenSSL out of its
-    process (site_gen.command), and Python's own SHA-256 takes three times as long."""
+    a compiled template's text), and was published as if it were the content's. The checksum is XXH3's 128-bit
+    hash (the xxhash library): a checksum against damage, not a seal against a forger, who could write any
+    checksum (the cache is the project's own, as its content is). An edit build reads and writes its cache
+    files whole, 0.5 GB at 100,000 models, and BLAKE2b (Python's own, ~0.9 GB/s here) spent ~0.6 s of its ~19 s
+    on them; XXH3 runs at memory speed (278 MB: 0.025 s in memory, 0.05-0.08 s read from the page cache, against
+    0.46-0.52 s). zlib's CRC-32 ran at 3.5 GB/s, with 32 bits, and OpenSSL's hashes are left out of the
+    command's process (site_gen.command)."""
     def write(handle: BinaryIO) -> None:
-        handle.write(_SEAL + b"0" * 64 + b"\n")
+        handle.write(_SEAL + b"0" * _SEAL_HEX + b"\n")
         hashing = _Hashing(handle)
         dump(hashing)
         handle.seek(len(_SEAL))

@@ -1,7 +1,7 @@
 """The ``site-gen`` command's entry point (and ``python -m site_gen``): site_gen.cli, in a process without OpenSSL.
 
 Nothing a build does needs OpenSSL: its hashes are BLAKE2b, which Python has of its own, it makes no network
-connection, and the cache's seal is BLAKE2b too (site_gen.cache). Yet ``hashlib`` loads OpenSSL's libcrypto as it
+connection, and the cache's seal is XXH3 (site_gen.cache). Yet ``hashlib`` loads OpenSSL's libcrypto as it
 is imported, to offer its other algorithms (site_gen imports hashlib, and so does Jinja's bytecode cache): ~3.5 MB
 of every build's memory, a twentieth of what the building process holds when its page worker forks. So the
 command's process tells Python, before anything imports hashlib, that the module binding OpenSSL is not there,
