@@ -516,6 +516,22 @@ class _Packed:
             yield number, batch
 
 
+def _prepared(config: SiteConfig) -> Renderer:
+    """A renderer with every page's templates loaded (compiled, or read from the bytecode cache) and the markdown
+    engine made, in the building process before its page worker forks: the worker then shares them instead of
+    making its own, and each is made once (a cold 10,000-model build peaked at 98-99 MiB of PSS against 99-100,
+    in 10 ms samples, four alternating builds each). A template that fails to load is left to the page that
+    renders it, whose error names the template and the page."""
+    renderer = Renderer(config.templates_dir, config.root)
+    for name in ("model.html", "model.md", "provider.html", "provider.md", "page.html", "page.md", "index.html",
+                 "index.md"):
+        with contextlib.suppress(Exception):
+            renderer.env.get_template(name)
+    with contextlib.suppress(Exception):
+        markdown.render_body("")
+    return renderer
+
+
 def _chunk(batch: list[Job]) -> list[Done]:
     return [_rendered(job) for job in batch]
 
@@ -601,6 +617,7 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
             size = max(1, min(25, len(todo) // (workers * 8)))
             starts = range(0, len(todo), size)
 
+            _STATE["renderer"] = _prepared(config)  # before the worker forks: it shares them
             spool = SpillFile.make(config.root / ".site-gen-cache")
 
             packed = _Packed()

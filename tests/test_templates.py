@@ -119,3 +119,22 @@ def test_a_streamed_template_comes_in_chunks_of_the_size_asked_for_and_errors_ar
         list(stream)
     assert str(failure.value).startswith("list.html:2:1: ZeroDivisionError") and "content/x.md" in str(failure.value)
     assert list(renderer.stream("list.html", "content/x.md", 100, rows=[], fail=False)) == []
+
+
+def test_templates_are_loaded_before_the_page_worker_forks_and_a_broken_one_is_left_to_its_page(tmp_path: Path) -> None:
+    """pages._prepared loads every page template in the building process, so that the forked worker shares them;
+    one that does not compile is not an error there: the page that renders it reports it, located."""
+    from site_gen.config import load_config
+    from site_gen.pages import _prepared
+
+    site = copy_site(tmp_path / "site")
+    renderer = _prepared(load_config(site / "mkdocs.yml"))
+    loaded = {name: renderer.env.get_template(name) for name in ("model.html", "index.md", "provider.html")}
+    assert all(renderer.env.get_template(name) is template for name, template in loaded.items())  # not again
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/model.html").write_text('{% extends "base.html" %}{% block main %}\n{{ page.title }\n'
+                                               '{% endblock %}')
+    renderer = _prepared(load_config(site / "mkdocs.yml"))
+    assert renderer.env.get_template("index.md") is not None
+    result = run_cli("build", cwd=site)
+    assert result.code == 1 and result.problems[0].startswith("templates/model.html:2:1: template syntax error")
