@@ -482,7 +482,8 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
                 check_output_dir(output, protected, shown_output)
                 previous = _with_pages(config, output, probe.manifest)
                 staged = stack.enter_context(StagedOutput(output))
-                prelink = stack.enter_context(closing(Prelink(Path(previous["dir"]), staged.staging, previous)))
+                prelink = stack.enter_context(closing(Prelink(Path(previous["dir"]), staged.staging, previous,
+                                                              pages.LISTED_APART)))
         content = load_content(config.content_dir, config.root, workers, parse_cache, use_cache=incremental,
                                now=now, progress=progress)
         release_freed_memory()  # before any process forks from this one
@@ -495,7 +496,7 @@ def _build(config: SiteConfig, output: Path | None = None, *, write: bool = True
         if prelink is not None and previous is not None and staged is not None and base_key:
             # The index, if it must be rendered again, on the idle core while the rest of the keys are made.
             listings = pages.start_listings(config, catalog, site, staged.staging, page_base(base_key, site),
-                                            previous, prelink)
+                                            previous)
             if listings is not None:
                 stack.callback(listings.close)
         kept = config.root / ".site-gen-cache" if write and not shard else None  # tables kept for the next build

@@ -159,24 +159,24 @@ def index_job(catalog: Catalog, base_key: str) -> Job:
 
 
 def start_listings(config: SiteConfig, catalog: Catalog, site: Site, staging: Path, base_key: str,
-                   previous: dict[str, Any], prelink: Prelink) -> Listings | None:
+                   previous: dict[str, Any]) -> Listings | None:
     """Render the index page, when an edit build needs it, in a forked child while this process makes the other
     pages' keys: started as soon as the catalogue is checked, on the core that is idle until the pages are
     rendered. It is the longest job (a row per model: 0.7 s at 10,000 models), and the one page every edit of
     a model's facts changes. The providers' pages, the next longest, are left to the workers: one child
     rendering them all after the index ended later than the workers sharing them (measured at 10,000 models).
-    Its previous files are cleared first; render_pages collects the page (``Background.result``) and renders
-    only the others."""
+    The child linking the previous pages early leaves the index alone (``LISTED_APART``, given to
+    site_gen.prelink.Prelink), so nothing waits for that child here. render_pages collects the page
+    (``Background.result``) and renders only the others; an index whose key has not changed it links with the
+    pages not linked early."""
     if not hasattr(os, "fork"):  # no child to render it (Windows): it is rendered with the rest
         return None
     records = previous.get("pages")
     job = index_job(catalog, base_key)
-    name = INDEX_FILES.html_file
-    record = records.get(name) if isinstance(records, dict) else None
-    if name in prelink.result() and isinstance(record, dict) and record.get("key") == job.key \
+    record = records.get(INDEX_FILES.html_file) if isinstance(records, dict) else None
+    if isinstance(record, dict) and record.get("key") == job.key \
             and record.get("files") == [INDEX_FILES.html_file, INDEX_FILES.markdown_file]:
-        return None  # linked early and unchanged: taken with the others
-    prelink.release([name])
+        return None  # unchanged: taken with the others
 
     def render(page: Job) -> Done:  # in the child, whose _STATE render_pages has not set
         if not _STATE:
@@ -206,6 +206,8 @@ def content_key(base_key: str, catalog: Catalog) -> str:
 
 _STATE: dict[str, Any] = {}
 INDEX_FILES = SimpleNamespace(html_file="index.html", markdown_file="llms/index.md")
+LISTED_APART = frozenset({INDEX_FILES.html_file})
+"""The pages start_listings renders on a child of its own, which the child linking pages early leaves alone."""
 
 
 def _render_one(job: Job) -> Done:

@@ -162,6 +162,7 @@ def test_only_pages_recorded_by_stat_in_this_output_are_candidates() -> None:
     assert prelink.candidates({"pages": pages, "files": files}) == [("a.html", ["a.html", "a.md"], [[1, 2], [3, 4]])]
     assert prelink.candidates({"pages": None, "files": files}) == []
     assert prelink.candidates({"pages": pages, "files": None}) == []
+    assert prelink.candidates({"pages": pages, "files": files}, frozenset({"a.html"})) == []  # rendered apart
 
 
 def test_the_child_links_only_files_as_recorded(tmp_path: Path) -> None:
@@ -183,14 +184,21 @@ def test_the_listing_pages_an_edit_needs_are_rendered_while_the_keys_are_made(tm
     import site_gen.pages as pages
 
     started: list[list[str]] = []
-    real = pages.start_listings
+    order: list[str] = []
+    real, real_result = pages.start_listings, prelink.Prelink.result
 
     def spy_listings(*args: object) -> object:
         listings = real(*args)  # type: ignore[arg-type]
         started.append([job.path for job in listings.jobs] if listings else [])
+        order.append("listings started")
         return listings
 
+    def spy_result(self: prelink.Prelink) -> set[str]:
+        order.append("waited for the early links")
+        return real_result(self)
+
     monkeypatch.setattr(pages, "start_listings", spy_listings)
+    monkeypatch.setattr(prelink.Prelink, "result", spy_result)
     site = copy_site(tmp_path / "site")
     assert run_cli("build", "-j", "2", cwd=site).code == 0
     assert started == []  # a first build renders them with the rest
@@ -201,6 +209,8 @@ def test_the_listing_pages_an_edit_needs_are_rendered_while_the_keys_are_made(tm
     assert result.code == 0, result.err
     assert "pages rendered: 3, reused unchanged: 4" in result.out
     assert started == [["index"]]
+    # The index is rendered without waiting for the child linking the other pages (it leaves the index alone).
+    assert order[0] == "listings started" and set(order[1:]) == {"waited for the early links"}
     assert_untouched(tmp_path / "held", held)
     assert snapshot(site / "build") == clean_twin(site, tmp_path)
     gemini.write_text(gemini.read_text() + "\nMore prose.\n")  # no listing shows it
@@ -234,4 +244,4 @@ def test_without_fork_nothing_is_linked_or_rendered_early(monkeypatch: pytest.Mo
     monkeypatch.delattr(os, "fork")
     early = prelink.Prelink(tmp_path, tmp_path / "staging", {"pages": {"a.html": {"files": ["a.html"]}}})
     assert early.result() == set()
-    assert pages.start_listings(None, None, None, tmp_path, "", {}, early) is None  # type: ignore[arg-type]
+    assert pages.start_listings(None, None, None, tmp_path, "", {}) is None  # type: ignore[arg-type]
