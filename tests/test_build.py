@@ -271,3 +271,19 @@ def test_the_large_site_wide_files_are_written_a_part_at_a_time(tmp_path: Path, 
     assert sum(written["api/models.json"]) == len(listing) and max(written["api/models.json"]) < len(listing) / 2
     assert written["llms-full.txt"] == [(build / path).stat().st_size for path in fulls]
     assert (build / "llms-full.txt").read_bytes() == b"".join((build / path).read_bytes() for path in fulls)
+
+
+def test_a_content_file_out_of_place_is_reported_with_its_path_and_where_it_belongs(tmp_path: Path) -> None:
+    """Content files are found by name (site_gen.content._discover): one in no place the layout has is an error
+    naming it, relative to the project, and nothing is published; files elsewhere than .md are not content."""
+    site = copy_site(tmp_path / "site")
+    (site / "content/models/stray.md").write_text("---\nid: stray\n---\nStray.\n")
+    (site / "content/models/acme/notes.txt").write_text("not content")
+    result = run_cli("build", cwd=site)
+    assert result.code == 1
+    assert result.problems == ["content/models/stray.md: unexpected content file location (models go in "
+                               "content/models/<provider>/<model>.md, providers in content/providers/<provider>.md, "
+                               "pages in content/pages/<page>.md)"]
+    assert not (site / "build").exists()
+    (site / "content/models/stray.md").unlink()
+    assert run_cli("build", cwd=site).code == 0
