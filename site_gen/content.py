@@ -298,10 +298,10 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
                   progress: bool = False) -> Content:
     spiller = _Spiller(cache_file.parent if cache_file is not None else None)
     cache = ParseCache(cache_file, read=use_cache, now=now, folder=content_dir, spill=spiller.file)
-    stats: dict[str, os.stat_result] = {}
+    stats: dict[Path, os.stat_result] = {}
     files = _discover(content_dir, root, problems, stats)
     with tqdm(total=len(files), desc="content", unit="file", disable=not progress, leave=False) as bar:
-        cached: dict[str, Entry | None] = dict.fromkeys(file for _, file in files)
+        cached: dict[Path, Entry | None] = dict.fromkeys(file for _, file in files)
         _from_cache(cache, cached, stats, spiller, bar)
         fresh = [(kind, file) for kind, file in files if cached[file] is None]
 
@@ -328,7 +328,7 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
     return Content(*(sorted(found[k], key=lambda e: e.path) for k in ("model", "provider", "page")))
 
 
-def _from_cache(cache: ParseCache, cached: dict[str, Entry | None], stats: dict[str, os.stat_result],
+def _from_cache(cache: ParseCache, cached: dict[Path, Entry | None], stats: dict[Path, os.stat_result],
                 spiller: _Spiller, bar: Any) -> None:
     """The entries the parse cache holds for ``cached``'s files whose size and mtime are unchanged, read a part at a
     time (ParseCache.cached); each part's models' data goes to the spill file before the next part is read."""
@@ -432,9 +432,8 @@ class _Parsed:
 _Outcome = Entry | _Parsed | list[Diagnostic]
 
 
-def _load_or_problems(job: tuple[Kind, str | Path, Path, bool]) -> _Outcome:
-    kind, name, root, pickled = job
-    file = Path(name)
+def _load_or_problems(job: tuple[Kind, Path, Path, bool]) -> _Outcome:
+    kind, file, root, pickled = job
     try:
         st = os.stat(file)
         entry = _load(kind, file, root)
@@ -447,7 +446,7 @@ def _load_or_problems(job: tuple[Kind, str | Path, Path, bool]) -> _Outcome:
     return _Parsed(pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL), st.st_size, st.st_mtime_ns)
 
 
-def _load_all(files: list[tuple[Kind, str]], root: Path, workers: int, pickled: bool,
+def _load_all(files: list[tuple[Kind, Path]], root: Path, workers: int, pickled: bool,
               take: Callable[[int, _Outcome], None]) -> None:
     """Parse every file, calling ``take(index, outcome)`` for each as it is done. With several workers, this
     process parses too, beside ``workers - 1`` forked children (site_gen.workers.share), and takes their
@@ -467,7 +466,7 @@ def _load_all(files: list[tuple[Kind, str]], root: Path, workers: int, pickled: 
     share(_load_batch, batches, workers, done)
 
 
-def _load_batch(jobs: list[tuple[Kind, str, Path, bool]]) -> list[_Outcome]:
+def _load_batch(jobs: list[tuple[Kind, Path, Path, bool]]) -> list[_Outcome]:
     return [_load_or_problems(job) for job in jobs]
 
 
@@ -484,20 +483,14 @@ def _show(path: Path, root: Path) -> str:
 
 
 def _discover(content_dir: Path, root: Path, problems: list[Diagnostic],
-              stats: dict[str, os.stat_result] | None = None) -> list[tuple[Kind, str]]:
+              stats: dict[Path, os.stat_result] | None = None) -> list[tuple[Kind, Path]]:
     """Content files in sorted order; symlinks leaving the tree are reported, not followed.
 
     ``stats`` receives the stat of each file that is not a symlink (taken to check that, and the same as
     following it would give), so that the parse cache need not stat it again.
-
-    Files are named by strings (``os.walk``'s folder joined with the name), not Paths: a Path per file took
-    0.09-0.11 s of 10,000 files' 0.04 s, 1.2-1.35 s at 100,000 (an edit build's whole load is ~4 s there), and
-    pathlib interns every part of every path, which grew the building process's table of interned strings by
-    1 MB at 10,000 files, held by every worker forked after. A file to parse is made a Path where it is read
-    (_load_or_problems), in the process that parses it.
     """
     real_root = content_dir.resolve()
-    found: list[tuple[Kind, str]] = []
+    found: list[tuple[Kind, Path]] = []
     for folder, dirs, files in os.walk(content_dir):
         dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))  # _upstream/ holds import snapshots
         here = Path(folder)
@@ -508,13 +501,13 @@ def _discover(content_dir: Path, root: Path, problems: list[Diagnostic],
                 dirs.remove(name)
         parts = here.relative_to(content_dir).parts  # once per folder, not per file (10,000 files: 0.05 s)
         for name in sorted(files):
-            file = os.path.join(folder, name)
+            file = here / name
             try:
                 st = os.lstat(file)
             except OSError:  # gone since the folder was listed: reported when it is read
                 st = None
-            if st is not None and stat.S_ISLNK(st.st_mode) and not _inside(Path(file).resolve(), real_root):
-                problems.append(Diagnostic(_show(Path(file), root), message="symlink escapes content dir",
+            if st is not None and stat.S_ISLNK(st.st_mode) and not _inside(file.resolve(), real_root):
+                problems.append(Diagnostic(_show(file, root), message="symlink escapes content dir",
                                            hint="copy the file into content/ instead of linking it"))
                 continue
             if not name.endswith(".md"):
@@ -522,7 +515,7 @@ def _discover(content_dir: Path, root: Path, problems: list[Diagnostic],
             kind = _kind_of((*parts, name))
             if kind is None:
                 problems.append(Diagnostic(
-                    _show(Path(file), root), message="unexpected content file location",
+                    _show(file, root), message="unexpected content file location",
                     hint="models go in content/models/<provider>/<model>.md, "
                          "providers in content/providers/<provider>.md, pages in content/pages/<page>.md"))
                 continue

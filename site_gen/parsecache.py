@@ -126,7 +126,7 @@ class ParseCache:
                 yield name, *value
         self._delta = {}
 
-    def put(self, file: str | Path, size: int, mtime: int, blob: bytes) -> None:
+    def put(self, file: Path, size: int, mtime: int, blob: bytes) -> None:
         """Keep a pickled entry, with the size and mtime the file had before it was read.
 
         A file whose mtime is not older than the build's start (``now``) may be written again within the same
@@ -147,12 +147,12 @@ class ParseCache:
         self.changed.add(name)
         self.dirty = True
 
-    def name(self, file: str | Path) -> str:
+    def name(self, file: Path) -> str:
         """The key of ``file``: its path inside the content folder, or the whole path for a file outside it."""
         text = str(file)
         return text[len(self.prefix):] if self.prefix and text.startswith(self.prefix) else text
 
-    def save(self, files: list[str] | list[Path]) -> None:
+    def save(self, files: list[Path]) -> None:
         """Keep the entries of ``files`` (every content file found), dropping those of files gone. ``cached`` has
         been read to its end first (what it did not pass is not kept)."""
         if self.path is None:
