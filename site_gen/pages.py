@@ -269,32 +269,29 @@ STREAMED = ("index", "provider")
 """The kinds of page whose HTML and mirror are written as they are rendered: the listings, which grow with the
 catalogue (the home page is 4.5 MB at 10,000 models and its mirror 1.3 MB, a provider's page ~600 KB)."""
 STREAM_CHUNK = 256 * 1024
-"""Characters of a streamed page gathered before they are written."""
+"""Characters of a streamed page gathered before they are written (Renderer.stream gathers them)."""
 
 
-def _write_streamed(target: str, pieces: Iterator[str], hashed: bool) -> tuple[int, set[str], str]:
-    """Write the pieces of an HTML page to a new file ``target`` as they come, a chunk at a time; return its size
-    in bytes, its element ids (what links.ids_of finds in the whole page) and, if ``hashed``, its file_hash.
+def _write_streamed(target: str, chunks: Iterator[str], hashed: bool) -> tuple[int, set[str], str]:
+    """Write the chunks of an HTML page (Renderer.stream gathers them) to a new file ``target`` as they come;
+    return its size in bytes, its element ids (what links.ids_of finds in the whole page) and, if ``hashed``, its
+    file_hash.
 
-    A chunk is cut before its last newline, so that the whitespace before an ``id="`` stays with it, and never
-    inside an ``id="...`` whose closing quote has not come: no id is split between two chunks."""
+    A chunk is written up to its last newline, so that the whitespace before an ``id="`` stays with what follows,
+    and never up to inside an ``id="...`` whose closing quote has not come: no id is split between two writes."""
     ids: set[str] = set()
 
-    def chunks() -> Iterator[str]:
-        held, count, carry = [], 0, ""
-        for piece in pieces:
-            held.append(piece)
-            count += len(piece)
-            if count >= STREAM_CHUNK:
-                text = carry + "".join(held)
-                held, count = [], 0
-                cut = _safe_cut(text)
-                carry = text[cut:]
-                if cut:
-                    yield text[:cut]
-        yield carry + "".join(held)
+    def cut() -> Iterator[str]:
+        carry = ""
+        for chunk in chunks:
+            text = carry + chunk
+            at = _safe_cut(text)
+            carry = text[at:]
+            if at:
+                yield text[:at]
+        yield carry
 
-    size, digest = _write_chunks(target, chunks(), hashed, lambda text: ids.update(links.ids_of(text)))
+    size, digest = _write_chunks(target, cut(), hashed, lambda text: ids.update(links.ids_of(text)))
     return size, ids, digest
 
 
@@ -330,7 +327,7 @@ def _write_chunks(target: str, chunks: Iterator[str], hashed: bool, seen: Callab
 
 
 def _safe_cut(text: str) -> int:
-    """Where ``text`` may end a chunk for _write_streamed (0: hold it all): before a newline, and before any
+    """Where _write_streamed may end a write of ``text`` (0: hold it all): before a newline, and before any
     ``id="`` whose value has not ended there. ids_of scans a chunk as it would the whole page only if every
     candidate in it ends in it; a value may even hold another ``id=``, so the check goes back until none is open."""
     cut = max(text.rfind("\n"), 0)

@@ -230,18 +230,15 @@ _HTML_BITS = st.sampled_from(['id="', ' id="', '\nid="', 'data-id="', '"', "\n",
 def test_a_streamed_page_has_the_bytes_and_ids_of_the_whole(tmp_path_factory, bits, chunk, tmp) -> None:
     """site_gen.pages writes a listing's HTML a chunk at a time, cutting only where no id attribute is open: the
     file is the page's bytes, and the ids found are those links.ids_of finds in the whole page, however the
-    pieces come and wherever the chunks end (tiny ones here, so that every cut is tried)."""
+    chunks come (Renderer.stream gathers ~256 KB; tiny ones here, ``chunk`` bits each, so that every cut is
+    tried)."""
     import site_gen.pages as pages_module
     from site_gen import links
 
     html = "".join(bits)
     target = tmp_path_factory.mktemp("streamed") / "page.html"
-    original = pages_module.STREAM_CHUNK
-    pages_module.STREAM_CHUNK = chunk
-    try:
-        size, ids, digest = pages_module._write_streamed(str(target), iter(bits), True)
-    finally:
-        pages_module.STREAM_CHUNK = original
+    chunks = ["".join(bits[at:at + chunk]) for at in range(0, len(bits), chunk)]
+    size, ids, digest = pages_module._write_streamed(str(target), iter(chunks), True)
     assert target.read_bytes() == html.encode("utf-8") and size == len(html.encode("utf-8"))
     assert ids == links.ids_of(html)
     assert digest == pages_module.file_hash(html.encode("utf-8"))
