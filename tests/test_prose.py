@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from site_gen import prose
 from site_gen.prose import context_claims
 from tests.helpers import copy_site, run_cli, snapshot
 
@@ -11,6 +15,25 @@ from tests.helpers import copy_site, run_cli, snapshot
 def test_context_claims() -> None:
     text = "It has a 1 million token context.\nA context window of up to 128K tokens.\nIt costs $1."
     assert context_claims(text) == [(0, 1_000_000), (1, 128_000)]
+    assert context_claims("Its 2,000K-Tokens of  Context; gpt-4 128k tokens context; 3 token tokens context") \
+        == [(0, 128_000), (0, 2_000_000)]
+    assert context_claims("A CONTEXT LENGTH OF about 1.5M.\n\u212a") == [(0, 1_500_000)]  # not ASCII
+
+
+# The pieces the two patterns are made of, in either case, and what sits around them in prose.
+_PIECES = ["1", "128", "2,000", "1.5", ".", ",", "-", " ", "  ", "\n", "\t", "\x1c", "k", "K", "m", "M",
+           "thousand", "Million", "token", "Tokens", "tokens", "TOKEN", "of", " of ", "context", "Context",
+           "CONTEXT", " window", " length", "up to ", "about ", "around ", "x", "e", "n", "gpt-4", "\u212a", "\u017f"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_context_claims_find_what_the_ignore_case_patterns_find(pieces: list[str]) -> None:
+    """ASCII prose is lowered and searched from its anchors (the ignore-case patterns, tried at every position,
+    were ~1 s of a cold 10,000-model build); the claims are those of the patterns as they read."""
+    text = "".join(pieces)
+    expected = sorted(prose._claim(text, match) for pattern in prose._PATTERNS for match in pattern.finditer(text))
+    assert context_claims(text) == expected
 
 
 def test_contradiction_warns_and_fails_under_strict(tmp_path: Path) -> None:
