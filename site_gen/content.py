@@ -7,6 +7,7 @@ Symlinks that leave the content folder are never followed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
@@ -23,13 +24,13 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ValidationError
-from tqdm import tqdm
 
 from . import frontmatter, overrides, yamlsafe
 from .collector import collector_paused
 from .diagnose import from_validation_error
 from .errors import ContentChanged, ContentError, Diagnostic, read_hint
 from .parsecache import ParseCache
+from .progress import bar as progress_bar
 from .prose import check_context
 from .schema import Model, Provider, StaticPage, check_slug, shared, slugify
 from .spill import Spilled, SpillFile
@@ -300,7 +301,7 @@ def _load_content(content_dir: Path, root: Path, workers: int, cache_file: Path 
     cache = ParseCache(cache_file, read=use_cache, now=now, folder=content_dir, spill=spiller.file)
     stats: dict[Path, os.stat_result] = {}
     files = _discover(content_dir, root, problems, stats)
-    with tqdm(total=len(files), desc="content", unit="file", disable=not progress, leave=False) as bar:
+    with contextlib.closing(progress_bar(progress, len(files), "content", "file")) as bar:
         cached: dict[Path, Entry | None] = dict.fromkeys(file for _, file in files)
         _from_cache(cache, cached, stats, spiller, bar)
         fresh = [(kind, file) for kind, file in files if cached[file] is None]

@@ -32,14 +32,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from tqdm import tqdm
-
 from . import api, links, markdown, tokens
 from .catalog import Catalog, facts
 from .collector import release_freed_memory
 from .config import SiteConfig
 from .content import ROW_HASH
 from .prelink import Prelink
+from .progress import bar as progress_bar
 from .render import Renderer
 from .schema import forget_shared
 from .spill import Spilled, SpillFile
@@ -551,7 +550,7 @@ def render_pages(config: SiteConfig, catalog: Catalog, site: Site, staging: Path
     _IDS.clear()
     _STATE.update(config=config, catalog=catalog, site=site, staging=staging, keep_hashes=keep_hashes)
     try:
-        bar = tqdm(total=len(job_list), desc="pages", unit="page", disable=not progress, leave=False)
+        bar = progress_bar(progress, len(job_list), "pages", "page")
         done: list[Done | None] = [None] * len(job_list)
         records = previous.get("pages") if previous else None
         records = records if isinstance(records, dict) else {}

@@ -134,3 +134,18 @@ def test_quiet_and_verbose_together_are_refused(tmp_path: Path) -> None:
     run = run_cli("build", "-q", "-v", cwd=site)
     assert run.code == 2 and "argument -v/--verbose: not allowed with argument -q/--quiet" in run.err
     assert not (site / "build").exists()
+
+
+def test_a_build_without_a_bar_does_not_import_tqdm(tmp_path: Path) -> None:
+    """tqdm (and the importlib.metadata it imports) costs a fresh process ~6 MB, shared with every worker it
+    forks: a build that shows no bar (not a terminal, or -q) goes without it. A bar shown still uses it (above)."""
+    import subprocess
+
+    site = copy_site(tmp_path / "site")
+    probe = ("import sys\nfrom site_gen.cli import main\n"
+             "code = main(['build', '--clean'] + sys.argv[1:])\n"
+             "print('tqdm' in sys.modules, code)\n")
+    for args in ([], ["-q"]):
+        run = subprocess.run([sys.executable, "-c", probe, *args], cwd=site, capture_output=True, text=True,
+                             env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": str(ROOT)})
+        assert run.stdout.splitlines()[-1] == "False 0", run.stdout + run.stderr
