@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import secrets
+import stat
 import sys
 from array import array
 from bisect import bisect_left
@@ -114,6 +115,20 @@ def _inputs(folder: str) -> Iterator[os.DirEntry[str]]:
         yield from _inputs(path)
 
 
+def _regular_bytes(path: str) -> bytes:
+    """A regular file's bytes; for anything else put in a templates folder (a named pipe, which would block its
+    reader for ever, or a device, read without end), what it is."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return b"\0special\0" + stat.filemode(mode).encode()
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 def base_key(config: SiteConfig) -> str:
     """Hash of everything every page depends on: code, templates and configuration."""
     h = hashlib.blake2b(digest_size=16)
@@ -124,7 +139,7 @@ def base_key(config: SiteConfig) -> str:
         for entry in _inputs(folder):
             h.update(entry.path[len(folder):].encode())
             try:
-                h.update(Path(entry.path).read_bytes())
+                h.update(_regular_bytes(entry.path))
             except OSError:  # a broken link or an unreadable file: what it is counts, in place of its bytes
                 h.update(b"\0unreadable\0" + repr(entry.is_symlink() and os.readlink(entry.path)).encode())
     h.update(b"\0config\0")

@@ -520,10 +520,33 @@ def _discover(content_dir: Path, root: Path, problems: list[Diagnostic],
                     hint="models go in content/models/<provider>/<model>.md, "
                          "providers in content/providers/<provider>.md, pages in content/pages/<page>.md"))
                 continue
+            special = _special(file, st)
+            if special:
+                problems.append(Diagnostic(_show(file, root), message=f"not a regular file: {special}",
+                                           hint="a content file holds text; replace it with one, or move it out of "
+                                                "content/"))
+                continue
             found.append((kind, file))
             if stats is not None and st is not None and not stat.S_ISLNK(st.st_mode):
                 stats[file] = st
     return found
+
+
+def _special(file: Path, st: os.stat_result | None) -> str:
+    """What ``file`` is, when it is neither a regular file nor a link to one (a named pipe would block its
+    reader for ever, a device would be read without end); "" otherwise, or when it cannot be stat'ed (reported
+    when it is read)."""
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        try:
+            st = os.stat(file)
+        except OSError:
+            return ""
+    if st is None or stat.S_ISREG(st.st_mode):
+        return ""
+    mode = st.st_mode
+    return ("a directory" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a special file")
 
 
 def _inside(path: Path, root: Path) -> bool:
