@@ -34,7 +34,7 @@ from .progress import bar as progress_bar
 from .prose import check_context
 from .schema import Model, Provider, StaticPage, check_slug, shared, slugify
 from .spill import Spilled, SpillFile
-from .workers import share
+from .workers import Background, share
 from .yamlsafe import Document, Pos
 
 SCHEMAS: dict[str, type[BaseModel]] = {"model": Model, "provider": Provider, "page": StaticPage}
@@ -464,7 +464,40 @@ def _load_all(files: list[tuple[Kind, Path]], root: Path, workers: int, pickled:
         for offset, outcome in enumerate(outcomes):
             take(batch * size + offset, outcome)
 
-    share(_load_batch, batches, workers, done)
+    ahead = _read_ahead(files)
+    try:
+        share(_load_batch, batches, workers, done)
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+def _read_ahead(files: list[tuple[Kind, Path]]) -> Background | None:
+    """A child asking the kernel to read ``files`` into its page cache, in the order the parsers take them, while
+    they parse (site_gen.workers.Background; stopped once the load ends).
+
+    A file not in the page cache (the first build after a reboot, a catalogue on a network file system) is read
+    from the disk when a parser opens it: one small read at a time per parsing process. The kernel's read-ahead
+    of each file (``posix_fadvise`` WILLNEED) queues them all at once. 10,000 files on this machine's disk, its
+    page cache dropped before each build: content loaded in 3.3-3.7 s against 4.1-4.4 s (3.1 s with the files
+    cached). A cached file costs the child three system calls, on a core the parsers share."""
+    if not hasattr(os, "posix_fadvise") or not hasattr(os, "fork"):
+        return None
+    return Background(_advise, [[os.fspath(file) for _, file in files]])
+
+
+def _advise(paths: list[str]) -> None:
+    for path in paths:
+        try:  # not blocking on a FIFO put where a file belongs: the parse reports what is wrong with it
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def _load_batch(jobs: list[tuple[Kind, Path, Path, bool]]) -> list[_Outcome]:

@@ -117,3 +117,57 @@ def test_a_load_on_several_processes_parses_here_too_and_matches_one_process(tmp
             load_content(site / "content", site, workers, tmp_path / f"bad{workers}.pickle", use_cache=False)
         errors.append([d.format() for d in caught.value.diagnostics])
     assert len(errors[0]) == 4 and errors[0] == errors[1]
+
+
+def test_a_parallel_load_has_the_files_read_ahead_in_order_by_a_child_that_is_gone_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel is asked to read every file to parse into its page cache (site_gen.content._read_ahead), in the
+    order the parsers take them, by a child process; the load does not wait for it, and leaves no process behind:
+    a child still at work when the load ends is stopped."""
+    import site_gen.content as content_module
+    from benchmarks.corpus import write_site_gen
+    from site_gen.content import load_content
+
+    site = tmp_path / "site"
+    write_site_gen(site, 420)
+    asked = tmp_path / "asked"
+    real = content_module._advise
+
+    def noted(paths: list[str]) -> None:
+        asked.write_text("\n".join([str(os.getpid()), *paths]))
+        real(paths)  # the real calls, on real files
+        if "slow" in os.environ.get("SITE_GEN_TEST_ADVISE", ""):
+            time.sleep(600)
+
+    monkeypatch.setattr(content_module, "_advise", noted)
+    loaded = load_content(site / "content", site, 2, None)
+    pid, *paths = asked.read_text().splitlines()
+    assert int(pid) != PARENT
+    assert paths == [str(site / e.path) for e in (*loaded.models, *loaded.providers)]  # both sorted, models first
+    with pytest.raises(ChildProcessError):  # reaped: not even a zombie left
+        os.waitpid(int(pid), os.WNOHANG)
+
+    monkeypatch.setenv("SITE_GEN_TEST_ADVISE", "slow")
+    started = time.monotonic()
+    load_content(site / "content", site, 2, None)
+    assert time.monotonic() - started < 60
+    pid = asked.read_text().split()[0]
+    with pytest.raises(ChildProcessError):
+        os.waitpid(int(pid), os.WNOHANG)
+
+
+def test_reading_ahead_never_blocks_on_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    """A named pipe where a content file belongs would block an open for reading until a writer came; the child
+    reading ahead opens without blocking, and skips what it cannot open (the parse reports both)."""
+    import threading
+
+    from site_gen.content import _advise
+
+    fifo, plain = tmp_path / "pipe.md", tmp_path / "plain.md"
+    os.mkfifo(fifo)
+    plain.write_text("---\nid: x\n---\n")
+    worker = threading.Thread(target=_advise, args=([str(fifo), str(tmp_path / "gone.md"), str(plain)],),
+                              daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive()
