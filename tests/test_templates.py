@@ -139,3 +139,59 @@ def test_templates_are_loaded_before_the_page_worker_forks_and_a_broken_one_is_l
     assert loaded(_prepared(load_config(site / "mkdocs.yml"))) == pages - {"model.html"}
     result = run_cli("build", cwd=site)
     assert result.code == 1 and result.problems[0].startswith("templates/model.html:2:1: template syntax error")
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>own</b>"
+
+    def __str__(self) -> str:
+        return "<not used>"
+
+
+_ESCAPING = """{% macro cell(v) %}<td>{{ v }}</td>{% endmacro %}{% macro wrap() %}<u>{{ caller() }}</u>{% endmacro %}
+{% set held %}<i>{{ text }}</i>{% endset %}
+{{ text }}|{{ markup }}|{{ number }}|{{ ratio }}|{{ day }}|{{ none }}|{{ own }}|{{ text|safe }}|{{ held }}
+{{ cell(text) }}{% call wrap() %}{{ text }}{{ markup }}{% endcall %}{% filter upper %}{{ text }}{% endfilter %}{{ text ~ markup }}
+{% autoescape false %}{{ text }}{% endautoescape %}{% autoescape flag %}{{ text }}{% endautoescape %}
+{{ "<const>" }}{{ 3 }}{% for row in rows %}{{ row.name }}{{ loop.index }}{% endfor %}{% include "part.html" %}
+"""
+
+
+@pytest.mark.parametrize("escape", ["markupsafe", "fallback"])
+def test_escaped_output_is_jinjas_to_the_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, escape: str) -> None:
+    """An autoescaped ``{{ value }}`` is written by site_gen's code generator as ``environment.output_text(value)``
+    (a plain string, not Markup): every kind of value and construct renders as a stock Jinja environment with
+    the same options renders it, and an undefined value fails as there. With a markupsafe that lacks its C
+    function (the fallback), too."""
+    import datetime as dt
+
+    import jinja2
+    from markupsafe import Markup
+
+    import site_gen.render as render
+    from site_gen.errors import RenderError
+
+    if escape == "fallback":
+        monkeypatch.setattr(render, "_escape_text", render._escape_plain)
+    (tmp_path / "page.html").write_text(_ESCAPING)
+    (tmp_path / "part.html").write_text("{{ text }}{{ markup }}\n")
+    (tmp_path / "broken.html").write_text("<p>{{ missing }}</p>")
+    stock = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)), undefined=jinja2.StrictUndefined,
+                               autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"),
+                                                                   default_for_string=False),
+                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    renderer = render.Renderer(tmp_path, tmp_path)
+    values = {"text": "a <b> & \"c\" 'd'", "markup": Markup("<em>m</em>"), "number": 1_000, "ratio": 0.25,
+              "day": dt.date(2025, 1, 2), "none": None, "own": _Html(), "rows": [{"name": "<r>"}, {"name": "s"}]}
+    for flag in (True, False):
+        mine = renderer.render("page.html", "content/x.md", flag=flag, **values)
+        assert mine == stock.get_template("page.html").render(flag=flag, **values)
+        assert "a &lt;b&gt; &amp; &#34;c&#34; &#39;d&#39;|<em>m</em>|1000|" in mine and "<b>own</b>" in mine
+    source = renderer.env.compile(_ESCAPING, name="page.html", raw=True)
+    assert "yield environment.output_text(" in source
+    assert "(escape if context.eval_ctx.autoescape else str)(" in source  # the block decided as it renders
+    with pytest.raises(jinja2.UndefinedError):
+        stock.get_template("broken.html").render()
+    with pytest.raises(RenderError, match="'missing' is undefined"):
+        renderer.render("broken.html", "content/x.md")
