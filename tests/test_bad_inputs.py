@@ -90,3 +90,33 @@ def test_a_named_pipe_among_the_content_files_is_reported_not_waited_on(tmp_path
     run = subprocess.run([sys.executable, "-m", "site_gen", "build", "-q"], cwd=site, capture_output=True,
                          text=True, env=env, timeout=120)
     assert run.returncode == 0, run.stderr
+
+
+def test_a_content_file_replaced_by_a_named_pipe_is_reported_by_the_dev_servers_reload(tmp_path: Path) -> None:
+    """The dev server parses again the files it is told changed (content.reload_entries); one that became a named
+    pipe since is reported, not read (which would block the server's update for ever)."""
+    import threading
+
+    from site_gen.content import load_content, reload_entries
+    from site_gen.errors import ContentError
+
+    site = copy_site(tmp_path / "site")
+    content = load_content(site / "content", site)
+    model = site / "content/models/acme/rocket-1-20250101.md"
+    model.unlink()
+    os.mkfifo(model)
+    caught: list[BaseException] = []
+
+    def reload() -> None:
+        try:
+            reload_entries(content, [model], site / "content", site)
+        except BaseException as exc:  # handed to the test's thread
+            caught.append(exc)
+
+    worker = threading.Thread(target=reload, daemon=True)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive() and len(caught) == 1 and isinstance(caught[0], ContentError)
+    assert [d.format() for d in caught[0].diagnostics] == [
+        "content/models/acme/rocket-1-20250101.md: not a regular file: a named pipe (FIFO) (a content file holds "
+        "text; replace it with one, or move it out of content/)"]
