@@ -152,7 +152,8 @@ class _Html:
 _ESCAPING = """{% macro cell(v) %}<td>{{ v }}</td>{% endmacro %}{% macro wrap() %}<u>{{ caller() }}</u>{% endmacro %}
 {% set held %}<i>{{ text }}</i>{% endset %}
 {{ text }}|{{ markup }}|{{ number }}|{{ ratio }}|{{ day }}|{{ none }}|{{ own }}|{{ text|safe }}|{{ held }}
-{{ cell(text) }}{% call wrap() %}{{ text }}{{ markup }}{% endcall %}{% filter upper %}{{ text }}{% endfilter %}{{ text ~ markup }}
+{{ cell(text) }}{% call wrap() %}{{ text }}{{ markup }}{% endcall %}
+{% filter upper %}{{ text }}{% endfilter %}{{ text ~ markup }}
 {% autoescape false %}{{ text }}{% endautoescape %}{% autoescape flag %}{{ text }}{% endautoescape %}
 {{ "<const>" }}{{ 3 }}{% for row in rows %}{{ row.name }}{{ loop.index }}{% endfor %}{% include "part.html" %}
 """
