@@ -407,10 +407,7 @@ def reload_entries(content: Content, changed: list[Path], content_dir: Path, roo
         kind = _kind_of(file.relative_to(content_dir).parts)
         if kind is None:
             continue
-        try:
-            special = _special(file, os.lstat(file))
-        except OSError:  # gone: reported when it is read
-            special = ""
+        special = _special(file)
         if special:  # replaced by a named pipe since the build that found it: reading it would block the server
             problems.append(_not_regular(file, root, special))
             continue
@@ -575,16 +572,16 @@ def _not_regular(file: Path, root: Path, special: str) -> Diagnostic:
                       hint="a content file holds text; replace it with one, or move it out of content/")
 
 
-def _special(file: Path, st: os.stat_result | None) -> str:
+def _special(file: Path, st: os.stat_result | None = None) -> str:
     """What ``file`` is, when it is neither a regular file nor a link to one (a named pipe would block its
     reader for ever, a device would be read without end); "" otherwise, or when it cannot be stat'ed (reported
-    when it is read)."""
-    if st is not None and stat.S_ISLNK(st.st_mode):
-        try:
+    when it is read). ``st``: its lstat, when the caller has it."""
+    try:
+        if st is None or stat.S_ISLNK(st.st_mode):
             st = os.stat(file)
-        except OSError:
-            return ""
-    if st is None or stat.S_ISREG(st.st_mode):
+    except OSError:
+        return ""
+    if stat.S_ISREG(st.st_mode):
         return ""
     mode = st.st_mode
     return ("a directory" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
