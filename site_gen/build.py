@@ -25,7 +25,7 @@ from .collector import collector_paused, release_freed_memory
 from .config import SiteConfig
 from .content import Content, load_content
 from .cpus import usable_cpus
-from .errors import ContentError, Diagnostic, OutputError, SiteGenError, os_cause
+from .errors import ContentError, Diagnostic, OutputError, SiteGenError, not_regular, os_cause
 from .formats import stamp
 from .prelink import Prelink
 from .render import DEFAULT_THEME, Renderer, check_overrides
@@ -401,6 +401,11 @@ def _logos(config: SiteConfig, catalog: Catalog) -> dict[str, bytes]:
 def _logo(config: SiteConfig, source_file: str, name: str) -> bytes:
     path = config.content_dir / "providers" / name
     real = path.resolve()
+    what = not_regular(real) if real.exists() else ""
+    if what and config.content_dir.resolve() in real.parents:
+        raise SiteGenError(Diagnostic(source_file, field="logo",
+                                      message=f"not a regular file: content/providers/{name} is {what}",
+                                      hint="put the logo's image file there"))
     if config.content_dir.resolve() not in real.parents or not real.is_file():
         raise SiteGenError(Diagnostic(source_file, field="logo",
                                       message=f"logo file not found: content/providers/{name}",
@@ -415,8 +420,16 @@ def _assets(config: SiteConfig) -> list[tuple[str, bytes]]:
         folder = base / "assets"
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    found["assets/" + path.relative_to(folder).as_posix()] = path.read_bytes()
+                name = "assets/" + path.relative_to(folder).as_posix()
+                if path.is_dir() and name not in found:
+                    continue  # a folder of assets (one named like a file of the theme's is passed over, below)
+                what = "a directory" if path.is_dir() else not_regular(path) or (
+                    "" if path.exists() else f"a link to a missing file ({path.readlink()})")
+                if what:  # a named pipe would block the build; passed over, the theme's file would be published
+                    raise SiteGenError(Diagnostic(_path_in(str(path), config.root) or str(path),
+                                                  message=f"theme asset is not a regular file: {what}",
+                                                  hint="replace it with the file, or remove it"))
+                found[name] = path.read_bytes()
     if "assets/style.css" not in found:
         raise SiteGenError(Diagnostic("templates/assets/style.css", message="theme asset not found"))
     return sorted(found.items())

@@ -97,8 +97,10 @@ def build_lock(config: SiteConfig, output: Path, waiting: Callable[[], None] | N
 def _inputs(folder: str) -> Iterator[os.DirEntry[str]]:
     """Every file under ``folder``, files before subfolders, each level sorted by name; ``__pycache__`` and
     ``.pyc`` files left out, and a linked folder not followed (content discovery reports one that escapes).
-    os.scandir with strings: a no-op rebuild stats every input, and Path objects cost more than the system
-    calls."""
+    Each subfolder comes before what it holds, as an entry of its own (``is_dir(follow_symlinks=False)``): an
+    empty folder named like a template (``templates/model.html/``) fails a clean build, and must not be taken
+    for no change by the next one. os.scandir with strings: a no-op rebuild stats every input, and Path objects
+    cost more than the system calls."""
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
@@ -108,11 +110,12 @@ def _inputs(folder: str) -> Iterator[os.DirEntry[str]]:
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             if entry.name != "__pycache__":
-                subfolders.append(entry.path)
-        elif not entry.is_dir() and not entry.name.endswith(".pyc"):
+                subfolders.append(entry)
+        elif not entry.name.endswith(".pyc"):  # a link to a folder too, as what it is (not followed)
             yield entry
-    for path in subfolders:
-        yield from _inputs(path)
+    for subfolder in subfolders:
+        yield subfolder
+        yield from _inputs(subfolder.path)
 
 
 def _regular_bytes(path: str) -> bytes:
@@ -138,6 +141,9 @@ def base_key(config: SiteConfig) -> str:
         h.update(b"\0folder\0")
         for entry in _inputs(folder):
             h.update(entry.path[len(folder):].encode())
+            if entry.is_dir(follow_symlinks=False):
+                h.update(b"\0folder\0")
+                continue
             try:
                 h.update(_regular_bytes(entry.path))
             except OSError:  # a broken link or an unreadable file: what it is counts, in place of its bytes
@@ -233,6 +239,9 @@ def signature(config: SiteConfig, now: int | None = None) -> str:
     for folder in (CODE_DIR, DEFAULT_THEME, config.templates_dir, config.content_dir):
         lines = []
         for entry in _inputs(str(folder)):
+            if entry.is_dir(follow_symlinks=False):  # its name alone: its time changes with any file made in it
+                lines.append(f"{entry.path}\0folder\n")
+                continue
             try:
                 st = entry.stat()
             except OSError:  # a broken link: its presence still counts

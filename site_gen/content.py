@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from . import frontmatter, overrides, yamlsafe
 from .collector import collector_paused
 from .diagnose import from_validation_error
-from .errors import ContentChanged, ContentError, Diagnostic, read_hint
+from .errors import ContentChanged, ContentError, Diagnostic, not_regular, read_hint
 from .parsecache import ParseCache
 from .progress import bar as progress_bar
 from .prose import check_context
@@ -407,7 +407,7 @@ def reload_entries(content: Content, changed: list[Path], content_dir: Path, roo
         kind = _kind_of(file.relative_to(content_dir).parts)
         if kind is None:
             continue
-        special = _special(file)
+        special = not_regular(file)
         if special:  # replaced by a named pipe since the build that found it: reading it would block the server
             problems.append(_not_regular(file, root, special))
             continue
@@ -557,7 +557,7 @@ def _discover(content_dir: Path, root: Path, problems: list[Diagnostic],
                     hint="models go in content/models/<provider>/<model>.md, "
                          "providers in content/providers/<provider>.md, pages in content/pages/<page>.md"))
                 continue
-            special = _special(file, st)
+            special = not_regular(file, st)
             if special:
                 problems.append(_not_regular(file, root, special))
                 continue
@@ -570,23 +570,6 @@ def _discover(content_dir: Path, root: Path, problems: list[Diagnostic],
 def _not_regular(file: Path, root: Path, special: str) -> Diagnostic:
     return Diagnostic(_show(file, root), message=f"not a regular file: {special}",
                       hint="a content file holds text; replace it with one, or move it out of content/")
-
-
-def _special(file: Path, st: os.stat_result | None = None) -> str:
-    """What ``file`` is, when it is neither a regular file nor a link to one (a named pipe would block its
-    reader for ever, a device would be read without end); "" otherwise, or when it cannot be stat'ed (reported
-    when it is read). ``st``: its lstat, when the caller has it."""
-    try:
-        if st is None or stat.S_ISLNK(st.st_mode):
-            st = os.stat(file)
-    except OSError:
-        return ""
-    if stat.S_ISREG(st.st_mode):
-        return ""
-    mode = st.st_mode
-    return ("a directory" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
-            else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-            else "a special file")
 
 
 def _inside(path: Path, root: Path) -> bool:

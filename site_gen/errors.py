@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import os
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,3 +186,21 @@ def describe(value: object) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return type(value).__name__
+
+
+def not_regular(path: Path | str, st: os.stat_result | None = None) -> str:
+    """What ``path`` is, when it is neither a regular file nor a link to one: a named pipe would block its reader
+    for ever, a device would be read without end, and a loader that looks for files only (Jinja's, for templates)
+    would pass over any of them without a word. "" for a regular file, or one that cannot be stat'ed (reported
+    when it is read). ``st``: its lstat, when the caller has it."""
+    try:
+        if st is None or stat.S_ISLNK(st.st_mode):
+            st = os.stat(path)
+    except OSError:
+        return ""
+    if stat.S_ISREG(st.st_mode):
+        return ""
+    mode = st.st_mode
+    return ("a directory" if stat.S_ISDIR(mode) else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a special file")

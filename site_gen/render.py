@@ -13,7 +13,9 @@ import contextlib
 import difflib
 import itertools
 import json
+import os
 import re
+import stat
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,7 @@ import jinja2
 import jinja2.compiler
 import markupsafe
 
-from . import cache, formats, jsonld, markdown
+from . import cache, errors, formats, jsonld, markdown
 from .errors import Diagnostic, OutputError, RenderError
 from .theme import DEFAULT_THEME
 
@@ -231,24 +233,30 @@ class Renderer:
             return RenderError(Diagnostic(self._shown(exc.filename, template), exc.line, exc.col,
                                           message=f"template is not UTF-8: found the byte 0x{exc.byte:02X}",
                                           hint=f"save it as UTF-8; while rendering {source_file}"))
+        if isinstance(exc, _NotATemplate):
+            return RenderError(Diagnostic(self._shown(exc.filename, template, follow=False),
+                                          message=f"template is not a regular file: {exc.what}",
+                                          hint=f"a template holds text: replace it with one, or remove it to use "
+                                               f"the theme's; while rendering {source_file}"))
         filename, line = _template_frame(exc)
         hint = "a template that includes or extends itself, directly or through others? " \
             if isinstance(exc, RecursionError) else ""
         return RenderError(Diagnostic(self._shown(filename, template), line, 1 if line else 0,
                                       message=_message(exc), hint=f"{hint}while rendering {source_file}"))
 
-    def _shown(self, filename: str | None, fallback: str) -> str:
-        return _shown(filename, fallback, self.root)
+    def _shown(self, filename: str | None, fallback: str, follow: bool = True) -> str:
+        return _shown(filename, fallback, self.root, follow)
 
 
-def _shown(filename: str | None, fallback: str, root: Path) -> str:
-    """A template's file as messages name it: inside the project, or inside site_gen for the default theme."""
+def _shown(filename: str | None, fallback: str, root: Path, follow: bool = True) -> str:
+    """A template's file as messages name it: inside the project, or inside site_gen for the default theme.
+    ``follow``: name the file a link points to, not the link (False: the link, its folder resolved)."""
     if not filename:
         return f"templates/{fallback}"
-    path = Path(filename)
+    path = Path(filename) if follow else Path(filename).parent.resolve() / Path(filename).name
     for base in (root, DEFAULT_THEME.parent):
         try:
-            return path.resolve().relative_to(base.resolve()).as_posix()
+            return (path.resolve() if follow else path).relative_to(base.resolve()).as_posix()
         except ValueError:
             continue
     return path.as_posix()
@@ -343,10 +351,33 @@ class _NotUtf8(Exception):
         self.col = start - (data.rfind(b"\n", 0, start) + 1) + 1
 
 
+class _NotATemplate(Exception):
+    """Something at a template's path that Jinja's loader would pass over for the next folder's file (the
+    theme's), without a word: a directory, a named pipe, a device, or a link to a missing file."""
+
+    def __init__(self, filename: str, what: str):
+        super().__init__(filename)
+        self.filename, self.what = filename, what
+
+
 class _Loader(jinja2.FileSystemLoader):
-    """Jinja's file loader; a file it cannot decode is named, where Jinja's error names neither it nor the line."""
+    """Jinja's file loader; a file it cannot decode is named, where Jinja's error names neither it nor the line,
+    and a template's path that holds no file is reported, where Jinja would take the theme's template instead."""
 
     def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+        pieces = jinja2.loaders.split_template_path(template)
+        for folder in self.searchpath:  # in Jinja's order, up to the folder whose file it takes
+            path = os.path.join(folder, *pieces)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue  # nothing there: the next folder's, as Jinja does
+            what = errors.not_regular(path, st)
+            if not what and stat.S_ISLNK(st.st_mode) and not os.path.exists(path):
+                what = f"a link to a missing file ({os.readlink(path)})"
+            if what:
+                raise _NotATemplate(os.path.join(os.path.realpath(folder), *pieces), what)
+            break
         try:
             return super().get_source(environment, template)
         except UnicodeDecodeError as exc:

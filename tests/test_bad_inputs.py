@@ -92,6 +92,57 @@ def test_a_named_pipe_among_the_content_files_is_reported_not_waited_on(tmp_path
     assert run.returncode == 0, run.stderr
 
 
+_NOT_A_FILE = {
+    "named pipe": ("a named pipe (FIFO)", os.mkfifo),
+    "directory": ("a directory", os.mkdir),
+    "missing link target": ("a link to a missing file (gone.txt)", lambda path: os.symlink("gone.txt", path)),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_NOT_A_FILE))
+@pytest.mark.parametrize("where", ["template", "theme asset", "logo"])
+def test_a_used_template_asset_or_logo_that_is_not_a_file_is_reported(tmp_path: Path, where: str,
+                                                                       kind: str) -> None:
+    """Jinja's loader passes over whatever is not a file at a template's path, and takes the theme's template of
+    that name without a word; the theme's assets were passed over the same way. Each is a located problem now,
+    not the theme's file published in place of the one the site meant (nor a build blocked on a named pipe).
+    The previous build stays published. Runs in a child with a timeout: a regression may hang on the pipe."""
+    import subprocess
+    import sys
+
+    from tests.helpers import EPOCH, ROOT
+
+    site = copy_site(tmp_path / "site")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": str(ROOT)}
+    assert subprocess.run([sys.executable, "-m", "site_gen", "build", "-q"], cwd=site, env=env,
+                          timeout=120).returncode == 0
+    before = snapshot(site / "build")
+    what, make = _NOT_A_FILE[kind]
+    if where == "template":
+        (site / "templates").mkdir(exist_ok=True)
+        make(site / "templates/model.html")
+        expected = (f"templates/model.html: template is not a regular file: {what} (a template holds text: replace "
+                    "it with one, or remove it to use the theme's; while rendering "
+                    "content/models/acme/rocket-1-20250101.md)")
+    elif where == "theme asset":
+        (site / "templates/assets").mkdir(parents=True, exist_ok=True)
+        make(site / "templates/assets/site.js")
+        expected = (f"templates/assets/site.js: theme asset is not a regular file: {what} (replace it with the "
+                    "file, or remove it)")
+    else:
+        acme = site / "content/providers/acme.md"
+        acme.write_text(acme.read_text().replace("name: ACME AI\n", "name: ACME AI\nlogo: acme.svg\n"))
+        make(site / "content/providers/acme.svg")
+        expected = (f"content/providers/acme.md: logo: not a regular file: content/providers/acme.svg is {what} "
+                    "(put the logo's image file there)" if kind != "missing link target" else
+                    "content/providers/acme.md: logo: logo file not found: content/providers/acme.svg (put the logo "
+                    "beside the provider file)")
+    run = subprocess.run([sys.executable, "-m", "site_gen", "build"], cwd=site, capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert (run.returncode, run.stderr.splitlines()) == (1, [expected, "site-gen: 1 problem; nothing was written"])
+    assert snapshot(site / "build") == before
+
+
 def test_a_content_file_replaced_by_a_named_pipe_is_reported_by_the_dev_servers_reload(tmp_path: Path) -> None:
     """The dev server parses again the files it is told changed (content.reload_entries); one that became a named
     pipe since is reported, not read (which would block the server's update for ever)."""
