@@ -376,7 +376,7 @@ class _Loader(jinja2.FileSystemLoader):
             if not what and stat.S_ISLNK(st.st_mode) and not os.path.exists(path):
                 what = f"a link to a missing file ({os.readlink(path)})"
             if what:
-                raise _NotATemplate(os.path.join(os.path.realpath(folder), *pieces), what)
+                raise _NotATemplate(path, what)
             break
         try:
             return super().get_source(environment, template)
