@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import yamlsafe
-from .errors import ConfigError, Diagnostic, describe
+from .errors import ConfigError, Diagnostic, describe, not_regular
 
 PLUGIN_NAME = "site_gen"
 
@@ -151,6 +151,7 @@ def _validate(config_path: Path, doc: yamlsafe.Document, allow_local_url: bool) 
             c.add((*base, key), f"expected a folder path, found {describe(value)}")
             value = str(_OPTIONS[key])
         dirs[key] = (root / value)
+    _check_templates_dir(c, (*base, "templates_dir"), dirs["templates_dir"], options.get("templates_dir"))
     routes = _routes(c, options.get("routes") or {}, (*base, "routes"))
     full_max = options.get("llms_full_max_bytes", _OPTIONS["llms_full_max_bytes"])
     if isinstance(full_max, bool) or not isinstance(full_max, int) or full_max < 0:
@@ -173,6 +174,23 @@ def _validate(config_path: Path, doc: yamlsafe.Document, allow_local_url: bool) 
         raise ConfigError(c.problems)
     return SiteConfig(config_path, site_name, site_url, description, copyright_text, dirs["content_dir"],
                       dirs["templates_dir"], dirs["output_dir"], routes, full_max, str(engine))
+
+
+def _check_templates_dir(c: _Collector, loc: tuple[Any, ...], folder: Path, given: object) -> None:
+    """The site's templates folder, where it cannot be used: the default theme would be used in its place, and
+    every override the site meant would be dropped without a word. A missing folder of the default name is no
+    problem (a site that overrides nothing); one named in the options is a mistyped path, as MkDocs' own
+    ``custom_dir`` check has it."""
+    if folder.is_dir() or not isinstance(given, str) or not given.strip():
+        return
+    if folder.exists():
+        what = not_regular(folder) or "a file"
+        c.add(loc, f"expected a folder of templates, found {what}: {given}",
+              "point templates_dir at the folder that holds your templates")
+    elif given.strip() != _OPTIONS["templates_dir"]:
+        c.add(loc, f"templates folder not found: {given}",
+              "create it with the templates you override, correct the path, or remove the option to use the "
+              "default theme")
 
 
 def _string(c: _Collector, data: dict[str, Any], key: str, required: bool) -> str:

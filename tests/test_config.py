@@ -88,6 +88,32 @@ def test_a_site_url_python_cannot_split_is_a_located_problem(tmp_path: Path, url
         f"found {url!r}: {cause} ('[' and ']' belong only around an IPv6 address, and a port is a number)"]
 
 
+@pytest.mark.parametrize(("option", "made", "expected"), [
+    ("theme", None, "templates folder not found: theme (create it with the templates you override, correct the "
+                    "path, or remove the option to use the default theme)"),
+    ("theme.html", "file", "expected a folder of templates, found a file: theme.html (point templates_dir at the "
+                           "folder that holds your templates)"),
+    ("theme", "folder", None),
+    ("templates", None, None),  # the default's name: a site that overrides nothing needs no folder
+])
+def test_a_templates_folder_that_cannot_be_used_is_a_located_problem(tmp_path: Path, option: str, made: str | None,
+                                                                     expected: str | None) -> None:
+    """Without the folder the site names, the default theme was used in its place, and every template the site
+    overrides was dropped without a word (MkDocs checks its ``custom_dir`` the same way)."""
+    if made == "file":
+        (tmp_path / option).write_text("<p>not a folder</p>\n")
+    elif made == "folder":
+        (tmp_path / option).mkdir()
+    text = f"site_name: a\nsite_url: https://x.example/\nplugins:\n  - site_gen:\n      templates_dir: {option}\n"
+    if expected is None:
+        assert load_config(write(tmp_path, text)).templates_dir == tmp_path / option
+        return
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    assert [d.format() for d in info.value.diagnostics] == [
+        f"{tmp_path}/mkdocs.yml:5:22: plugins[0].site_gen.templates_dir: {expected}"]
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the config file"):
         load_config(tmp_path / "nope.yml")
