@@ -93,6 +93,15 @@ _OPTIONS = {
 }
 MARKDOWN_ENGINES = {"markdown-it-py": "markdown_it", "markdown-it-pyrs": "markdown_it_pyrs"}
 """Engine name -> the module it needs (checked without importing it: the no-op path stays light)."""
+_READ_KEYS = ("site_name", "site_url", "site_description", "copyright", "plugins")
+"""The top-level keys of mkdocs.yml that site_gen reads."""
+_MKDOCS_KEYS = frozenset(("site_name", "nav", "pages", "exclude_docs", "draft_docs", "not_in_nav", "validation",
+                          "site_url", "site_description", "site_author", "site_favicon", "theme", "docs_dir",
+                          "site_dir", "copyright", "google_analytics", "dev_addr", "use_directory_urls", "repo_url",
+                          "repo_name", "edit_uri_template", "edit_uri", "extra_css", "extra_javascript",
+                          "extra_templates", "markdown_extensions", "mdx_configs", "strict", "remote_branch",
+                          "remote_name", "extra", "plugins", "hooks", "watch", "INHERIT"))
+"""Every top-level key MkDocs 1.x knows (its config defaults), and those of its earlier releases."""
 _ROUTE_KEYS = ("model", "provider", "page", "model_markdown", "provider_markdown", "page_markdown")
 
 
@@ -138,6 +147,13 @@ def load_config(config_path: str | Path, allow_local_url: bool = False) -> SiteC
 def _validate(config_path: Path, doc: yamlsafe.Document, allow_local_url: bool) -> SiteConfig:
     c = _Collector(str(config_path), doc)
     data = doc.data
+    for key in data:
+        # A mistyped key of those site_gen reads: its value would be dropped without a word (no description on
+        # any page, for 'site_descripton'). MkDocs warns of any key it does not know; the others are its business.
+        close = difflib.get_close_matches(str(key), _READ_KEYS, n=1, cutoff=0.8) \
+            if key not in _MKDOCS_KEYS else []
+        if close:
+            c.add((key,), f"unknown key '{key}'", f"did you mean '{close[0]}'?", key=True)
     site_name = _string(c, data, "site_name", required=True)
     site_url = _site_url(c, data, allow_local_url)
     description = _string(c, data, "site_description", required=False) or ""

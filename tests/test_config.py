@@ -114,6 +114,29 @@ def test_a_templates_folder_that_cannot_be_used_is_a_located_problem(tmp_path: P
         f"{tmp_path}/mkdocs.yml:5:22: plugins[0].site_gen.templates_dir: {expected}"]
 
 
+def test_a_mistyped_key_that_site_gen_reads_is_a_located_problem(tmp_path: Path) -> None:
+    """Its value would be dropped without a word: 'site_descripton' gave every page no description. MkDocs' own
+    keys that look like them (site_author, site_dir) are no problem, nor are keys like no key site_gen reads."""
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, """\
+site_name: a
+site_url: https://x.example/
+site_descripton: Every model, priced.
+site_author: Someone
+site_dir: public
+copyrigth: Made up.
+theme: {name: material}
+extra: {analytics: {provider: google}}
+plugin:
+  - site_gen
+"""))
+    assert [d.format() for d in info.value.diagnostics] == [
+        f"{tmp_path}/mkdocs.yml:3:1: site_descripton: unknown key 'site_descripton' (did you mean 'site_description'?)",
+        f"{tmp_path}/mkdocs.yml:6:1: copyrigth: unknown key 'copyrigth' (did you mean 'copyright'?)",
+        f"{tmp_path}/mkdocs.yml:9:1: plugin: unknown key 'plugin' (did you mean 'plugins'?)",
+    ]
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the config file"):
         load_config(tmp_path / "nope.yml")
