@@ -111,6 +111,11 @@ class _Collector:
 
     def add(self, loc: tuple[Any, ...], message: str, hint: str = "", key: bool = False) -> None:
         pos = (self.doc.key_positions.get(loc) if key else None) or self.doc.pos(loc)
+        unset = self.doc.unset_env.get(loc)
+        if unset:  # the value is null because the environment lacks it: that is the fix to name first
+            names = f"none of {', '.join(unset)} is" if len(unset) > 1 else f"{unset[0]} is not"
+            hint = (f"!ENV: {names} set in the environment, so the value is null; set it, or give a default as the "
+                    f"list's last item: !ENV [{unset[0]}, default]" + (f"; {hint}" if hint else ""))
         self.problems.append(Diagnostic(self.path, pos.line, pos.col, yamlsafe.dotted(loc), message, hint))
 
 
@@ -212,7 +217,9 @@ def _check_templates_dir(c: _Collector, loc: tuple[Any, ...], folder: Path, give
 def _string(c: _Collector, data: dict[str, Any], key: str, required: bool) -> str:
     value = data.get(key)
     if value is None:
-        if required:
+        if required and (key,) in c.doc.unset_env:
+            c.add((key,), "expected a one-line string, found null")
+        elif required:
             c.add((), f"'{key}' is required", f"add '{key}: ...' to the top level")
         return ""
     if not isinstance(value, str) or not value.strip() or "\n" in value:

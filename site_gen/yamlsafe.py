@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
@@ -69,6 +69,8 @@ class Document:
     """Position of the value at each path (the root is ``()``)."""
     key_positions: dict[Path_, Pos]
     """Position of the key that names each mapping entry."""
+    unset_env: dict[Path_, tuple[str, ...]] = field(default_factory=dict)
+    """The variables of each ``!ENV`` value that none of was set and that gave no default (its value is None)."""
 
     def pos(self, path: Path_) -> Pos:
         """Best position for ``path``: the value, else the nearest ancestor."""
@@ -151,6 +153,7 @@ class _Builder:
         self.positions: dict[Path_, Pos] = {}
         self.key_positions: dict[Path_, Pos] = {}
         self.anchors: dict[str, Any] = {}
+        self.unset_env: dict[Path_, tuple[str, ...]] = {}
 
     def next(self) -> Any:
         return next(self.events)
@@ -210,7 +213,10 @@ class _Builder:
         else:
             inner = self._sequence(event, path)
         if tag == _ENV_TAG:
-            return _env_value(inner, p, path)
+            value, unset = _env_value(inner, p, path)
+            if unset:
+                self.unset_env[path] = unset
+            return value
         return Tagged(tag, inner)
 
     def _mapping(self, start: Any, path: Path_) -> dict[str, Any]:
@@ -253,8 +259,9 @@ class _Builder:
             result.append(self.value(event, (*path, len(result))))
 
 
-def _env_value(inner: Any, p: Pos, path: Path_) -> Any:
-    """MkDocs' ``!ENV VAR`` / ``!ENV [VAR1, VAR2, default]`` semantics."""
+def _env_value(inner: Any, p: Pos, path: Path_) -> tuple[Any, tuple[str, ...]]:
+    """MkDocs' ``!ENV VAR`` / ``!ENV [VAR1, VAR2, default]`` semantics; with the value, the names of the
+    variables when none was set and there is no default (the value is None then, as MkDocs has it)."""
     names = inner if isinstance(inner, list) else [inner]
     if not names or not all(isinstance(n, (str, int, float, bool)) or n is None for n in names):
         raise YAMLProblem(p.line, p.col, "!ENV expects a variable name or a list of names and a default",
@@ -263,8 +270,8 @@ def _env_value(inner: Any, p: Pos, path: Path_) -> Any:
     for name in candidates:
         value = os.environ.get(str(name))
         if value is not None:
-            return resolve_plain(value)
-    return default
+            return resolve_plain(value), ()
+    return default, tuple(str(n) for n in candidates) if default is None else ()
 
 
 def _dotted(path: Path_) -> str:
@@ -301,7 +308,7 @@ def load(text: str, policy: Policy = "strict", line_offset: int = 0) -> Document
         raise _from_yaml_error(exc, text, line_offset) from None
     except yaml.YAMLError as exc:  # pragma: no cover - reader errors without marks
         raise YAMLProblem(1 + line_offset, 1, str(exc)) from None
-    return Document(data, builder.positions, builder.key_positions)
+    return Document(data, builder.positions, builder.key_positions, builder.unset_env)
 
 
 class Declined(Exception):

@@ -137,6 +137,35 @@ plugin:
     ]
 
 
+def test_a_value_null_for_want_of_an_environment_variable_says_so(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """``!ENV NAME`` without a default is null when NAME is not set, as MkDocs has it. The problem that follows is
+    at the value's line, and its hint names the variable first: 'site_url is required' at line 1 sent the reader
+    to add a key that was there."""
+    for name in ("SG_TEST_URL", "SG_TEST_URL2", "SG_TEST_OUT"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, """\
+site_name: a
+site_url: !ENV SG_TEST_URL
+plugins:
+  - site_gen:
+      output_dir: !ENV [SG_TEST_OUT, SG_TEST_URL2, null]
+"""))
+    assert [d.format() for d in info.value.diagnostics] == [
+        f"{tmp_path}/mkdocs.yml:2:11: site_url: expected a one-line string, found null (!ENV: SG_TEST_URL is not set "
+        "in the environment, so the value is null; set it, or give a default as the list's last item: "
+        "!ENV [SG_TEST_URL, default])",
+        f"{tmp_path}/mkdocs.yml:5:19: plugins[0].site_gen.output_dir: expected a folder path, found null (!ENV: none "
+        "of SG_TEST_OUT, SG_TEST_URL2 is set in the environment, so the value is null; set it, or give a default as "
+        "the list's last item: !ENV [SG_TEST_OUT, default])",
+    ]
+    monkeypatch.setenv("SG_TEST_URL", "https://x.example/")
+    monkeypatch.setenv("SG_TEST_URL2", "public")
+    config = load_config(tmp_path / "mkdocs.yml")
+    assert (config.site_url, config.output_dir) == ("https://x.example/", tmp_path / "public")
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the config file"):
         load_config(tmp_path / "nope.yml")
