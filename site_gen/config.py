@@ -214,11 +214,12 @@ def _check_templates_dir(c: _Collector, loc: tuple[Any, ...], folder: Path, give
               "default theme")
 
 
-def _string(c: _Collector, data: dict[str, Any], key: str, required: bool) -> str:
+def _string(c: _Collector, data: dict[str, Any], key: str, required: bool, expected: str = "a one-line string"
+            ) -> str:
     value = data.get(key)
     if value is None:
         if required and (key,) in c.doc.unset_env:
-            c.add((key,), "expected a one-line string, found null")
+            c.add((key,), f"expected {expected}, found null")
         elif required:
             c.add((), f"'{key}' is required", f"add '{key}: ...' to the top level")
         return ""
@@ -229,7 +230,7 @@ def _string(c: _Collector, data: dict[str, Any], key: str, required: bool) -> st
 
 
 def _site_url(c: _Collector, data: dict[str, Any], allow_local_url: bool) -> str:
-    value = _string(c, data, "site_url", required=True)
+    value = _string(c, data, "site_url", required=True, expected="an absolute http(s) URL such as https://example.com/")
     if not value:
         return ""
     try:

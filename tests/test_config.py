@@ -153,9 +153,9 @@ plugins:
       output_dir: !ENV [SG_TEST_OUT, SG_TEST_URL2, null]
 """))
     assert [d.format() for d in info.value.diagnostics] == [
-        f"{tmp_path}/mkdocs.yml:2:11: site_url: expected a one-line string, found null (!ENV: SG_TEST_URL is not set "
-        "in the environment, so the value is null; set it, or give a default as the list's last item: "
-        "!ENV [SG_TEST_URL, default])",
+        f"{tmp_path}/mkdocs.yml:2:11: site_url: expected an absolute http(s) URL such as https://example.com/, found "
+        "null (!ENV: SG_TEST_URL is not set in the environment, so the value is null; set it, or give a default as "
+        "the list's last item: !ENV [SG_TEST_URL, default])",
         f"{tmp_path}/mkdocs.yml:5:19: plugins[0].site_gen.output_dir: expected a folder path, found null (!ENV: none "
         "of SG_TEST_OUT, SG_TEST_URL2 is set in the environment, so the value is null; set it, or give a default as "
         "the list's last item: !ENV [SG_TEST_OUT, default])",
