@@ -401,12 +401,13 @@ def _logos(config: SiteConfig, catalog: Catalog) -> dict[str, bytes]:
 def _logo(config: SiteConfig, source_file: str, name: str) -> bytes:
     path = config.content_dir / "providers" / name
     real = path.resolve()
-    what = not_regular(real) if real.exists() else ""
-    if what and config.content_dir.resolve() in real.parents:
+    inside = config.content_dir.resolve() in real.parents
+    what = not_regular(real) if inside else ""
+    if what:
         raise SiteGenError(Diagnostic(source_file, field="logo",
                                       message=f"not a regular file: content/providers/{name} is {what}",
                                       hint="put the logo's image file there"))
-    if config.content_dir.resolve() not in real.parents or not real.is_file():
+    if not inside or not real.is_file():
         raise SiteGenError(Diagnostic(source_file, field="logo",
                                       message=f"logo file not found: content/providers/{name}",
                                       hint="put the logo beside the provider file"))
@@ -423,8 +424,7 @@ def _assets(config: SiteConfig) -> list[tuple[str, bytes]]:
                 name = "assets/" + path.relative_to(folder).as_posix()
                 if path.is_dir() and name not in found:
                     continue  # a folder of assets (one named like a file of the theme's is passed over, below)
-                what = "a directory" if path.is_dir() else not_regular(path) or (
-                    "" if path.exists() else f"a link to a missing file ({path.readlink()})")
+                what = "a directory" if path.is_dir() else not_regular(path, links=True)
                 if what:  # a named pipe would block the build; passed over, the theme's file would be published
                     raise SiteGenError(Diagnostic(_path_in(str(path), config.root) or str(path),
                                                   message=f"theme asset is not a regular file: {what}",

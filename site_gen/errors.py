@@ -188,16 +188,17 @@ def describe(value: object) -> str:
     return type(value).__name__
 
 
-def not_regular(path: Path | str, st: os.stat_result | None = None) -> str:
+def not_regular(path: Path | str, st: os.stat_result | None = None, *, links: bool = False) -> str:
     """What ``path`` is, when it is neither a regular file nor a link to one: a named pipe would block its reader
     for ever, a device would be read without end, and a loader that looks for files only (Jinja's, for templates)
     would pass over any of them without a word. "" for a regular file, or one that cannot be stat'ed (reported
-    when it is read). ``st``: its lstat, when the caller has it."""
+    when it is read). ``st``: its lstat, when the caller has it. ``links``: a link to a missing file is described
+    too (for a reader that would pass over it, not report it)."""
     try:
         if st is None or stat.S_ISLNK(st.st_mode):
             st = os.stat(path)
     except OSError:
-        return ""
+        return f"a link to a missing file ({os.readlink(path)})" if links and os.path.islink(path) else ""
     if stat.S_ISREG(st.st_mode):
         return ""
     mode = st.st_mode

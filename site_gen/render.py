@@ -15,7 +15,6 @@ import itertools
 import json
 import os
 import re
-import stat
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -372,9 +371,7 @@ class _Loader(jinja2.FileSystemLoader):
                 st = os.lstat(path)
             except OSError:
                 continue  # nothing there: the next folder's, as Jinja does
-            what = errors.not_regular(path, st)
-            if not what and stat.S_ISLNK(st.st_mode) and not os.path.exists(path):
-                what = f"a link to a missing file ({os.readlink(path)})"
+            what = errors.not_regular(path, st, links=True)
             if what:
                 raise _NotATemplate(path, what)
             break
