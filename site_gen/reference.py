@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .schema import Model, Provider
+from .schema import Model, Provider, field_doc
 
 
 def _type_name(annotation: Any) -> str:
@@ -51,7 +51,8 @@ def rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str, 
     out = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
-        out.append((path, _type_name(info.annotation), _requirement(info), (info.description or "").strip()))
+        doc = info.description or field_doc(model, name) or ""
+        out.append((path, _type_name(info.annotation), _requirement(info), doc.strip()))
         nested = _nested(info.annotation)
         if nested is not None:
             is_list = "list of" in _type_name(info.annotation)

@@ -242,6 +242,33 @@ def test_api_validates_against_its_published_schema(fixture_build: Path) -> None
     assert one["pricing"]["tiers"][0]["above"] == 200000
 
 
+def test_the_schemas_describe_each_field_by_its_docstring(fixture_build: Path) -> None:
+    """site_gen reads the docstrings under the fields itself, once, when a schema asks for them: each is the one
+    pydantic's use_attribute_docstrings would give, class by class, and the published schema carries it."""
+    import inspect
+
+    from pydantic._internal._docs_extraction import extract_docstrings_from_cls
+
+    from site_gen import schema
+
+    classes, seen = [schema.Strict], 0
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        own = extract_docstrings_from_cls(cls, use_inspect=True)
+        for name in inspect.get_annotations(cls):
+            assert schema.field_doc(cls, name) == own.get(name), (cls.__name__, name)
+            seen += own.get(name) is not None
+        for name in set(cls.model_fields) - set(inspect.get_annotations(cls)):  # inherited: the base's docstring
+            declared = next(base for base in cls.__mro__ if name in inspect.get_annotations(base))
+            assert schema.field_doc(cls, name) == extract_docstrings_from_cls(declared, use_inspect=True).get(name)
+    assert seen >= 90  # 96 fields have one
+    published = json.loads((fixture_build / "schema/content-model.json").read_text())
+    limits = published["properties"]["limits"]
+    assert limits["description"] == schema.field_doc(schema.Model, "limits") == "Token limits."
+    assert published["$defs"]["Tier"]["properties"]["input"]["description"] == "Input (prompt) tokens."
+
+
 def test_host_configuration(fixture_build: Path) -> None:
     headers = (fixture_build / "_headers").read_text()
     assert "/*.md\n  Content-Type: text/markdown; charset=utf-8" in headers
