@@ -13,7 +13,6 @@ say how far a target is below what the libraries themselves allow.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import sys
 from pathlib import Path
@@ -95,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         _setup(args.engine, str(args.out))
         written = sum(map(_page, files))
     else:
+        import multiprocessing  # here, not above: benchmarks/plain_edit.py takes the templates, not the pool
+
         with multiprocessing.get_context("fork").Pool(args.jobs, _setup, (args.engine, str(args.out))) as pool:
             written = sum(pool.imap_unordered(_page, files, chunksize=64))
     print(f"{written} files from {len(files)} models", file=sys.stderr)

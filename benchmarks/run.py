@@ -14,8 +14,11 @@ optional markdown-it-pyrs accelerator is installed, cold with it as
 measures the stack's floors: Python importing PyYAML, markdown-it-py and
 Jinja2 (``floor_start``), and benchmarks/plain_loop.py, the least a generator
 on this stack does per page (``floor_loop``, and ``floor_loop_fast`` with
-markdown-it-pyrs), so a missed target can be set against what the
-libraries themselves allow.  After the rounds of each size it runs the dev
+markdown-it-pyrs), and benchmarks/plain_edit.py, the least a fresh process
+does to publish the price edit (``floor_edit``: start-up, the content's
+stats, the model's page, and the files site_gen's build replaced for that
+edit written again), so a missed target can be set against what the
+libraries and the outputs themselves allow.  After the rounds of each size it runs the dev
 server's edit loop on the corpus (benchmarks/serve_edit.py, one edit per
 round, at least 3): how soon the edited model's page is served again after a
 price is saved, against the same Hugo median.  Results are
@@ -51,10 +54,10 @@ EPOCH = "1767225600"
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
 BUILDERS = ("site_gen", "site_gen_noop", "site_gen_edit", "site_gen_prose", "site_gen_fast", "hugo", "mkdocs",
-            "floor_start", "floor_loop", "floor_loop_fast")
+            "floor_start", "floor_edit", "floor_loop", "floor_loop_fast")
 TIMED = (("cold", "site_gen"), ("noop", "site_gen_noop"), ("edit", "site_gen_edit"), ("prose", "site_gen_prose"),
-         ("fast_cold", "site_gen_fast"),
-         ("floor_start", "floor_start"), ("floor_loop", "floor_loop"), ("floor_loop_fast", "floor_loop_fast"))
+         ("fast_cold", "site_gen_fast"), ("floor_start", "floor_start"), ("floor_edit", "floor_edit"),
+         ("floor_loop", "floor_loop"), ("floor_loop_fast", "floor_loop_fast"))
 """(ratio name, builder) of every wall time compared with Hugo's."""
 
 
@@ -122,6 +125,8 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
         write_site_gen(fast, n, markdown_engine="markdown-it-pyrs")
     times: dict[str, list[tuple[float, int, int]]] = {k: [] for k in BUILDERS}
     plain = [PY, str(HERE / "plain_loop.py"), str(sg / "content"), str(work / f"plain{n}")]
+    plain_edit, edit_state = [PY, str(HERE / "plain_edit.py")], work / f"plainedit{n}"
+    replaced: list[str] = []
     edit = next((sg / "content/models").glob("*/m000001.md"))
     original = edit.read_text()
     prose = next((sg / "content/models").glob("*/m000002.md"))
@@ -131,8 +136,13 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
             shutil.rmtree(out, ignore_errors=True)
         times["site_gen"].append(measure([PY, "-m", "site_gen", "build", "-q", "--clean"], sg))
         times["site_gen_noop"].append(measure([PY, "-m", "site_gen", "build", "-q"], sg))
+        subprocess.run([*plain_edit, "prepare", str(sg), str(edit_state)], check=True, capture_output=True)
+        before = inodes(sg / "build") if run == 0 else {}
         edit.write_text(original.replace("\n  input: ", "\n  input: 1", 1) if run % 2 == 0 else original)
         times["site_gen_edit"].append(measure([PY, "-m", "site_gen", "build", "-q"], sg))
+        if run == 0:  # what the edit changed in site_gen's output: the files the edit floor writes again
+            replaced = replaced_files(sg / "build", before, edit_state)
+        times["floor_edit"].append(measure([*plain_edit, "publish", str(sg), str(edit_state)], sg))
         prose.write_text(prose_original + "\nOne sentence more.\n" if run % 2 == 0 else prose_original)
         times["site_gen_prose"].append(measure([PY, "-m", "site_gen", "build", "-q"], sg))
         if accelerated:
@@ -165,6 +175,8 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
             summary[key] = {"median_s": statistics.median(s[0] for s in samples),
                             "peak_rss_mb": max(s[1] for s in samples) / 1e6,
                             "peak_pss_mb": max(s[2] for s in samples) / 1e6, "runs": [s[0] for s in samples]}
+    summary["floor_edit"]["files"] = len(replaced)
+    summary["floor_edit"]["mb"] = sum((edit_state / "site" / name).stat().st_size for name in replaced) / 1e6
     hugo = summary["hugo"]["median_s"]
     summary["ratios"] = {
         "rss_vs_hugo": summary["site_gen"]["peak_rss_mb"] / summary["hugo"]["peak_rss_mb"],
@@ -181,6 +193,26 @@ def bench_size(n: int, runs: int, mkdocs: bool, work: Path) -> dict:
     summary["per_page_ms"] = {k: v["median_s"] / n * 1000 for k, v in summary.items()
                               if isinstance(v, dict) and "median_s" in v}
     return summary
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    """The inode of every file under ``folder``, by path relative to it."""
+    return {str(Path(root, name).relative_to(folder)): os.stat(Path(root, name)).st_ino
+            for root, _, names in os.walk(folder) for name in names}
+
+
+def replaced_files(build: Path, before: dict[str, int], state: Path) -> list[str]:
+    """The output files a build replaced (a new inode: site_gen links the files it keeps), copied into
+    ``state``/site for benchmarks/plain_edit.py and listed in ``state``/files.txt; the output folder's marker
+    file, which every build writes, left out."""
+    after = inodes(build)
+    names = sorted(name for name, inode in after.items()
+                   if name in before and before[name] != inode and name != ".site-gen-output")
+    for name in names:
+        (state / "site" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(build / name, state / "site" / name)
+    (state / "files.txt").write_text("".join(f"{name}\n" for name in names))
+    return names
 
 
 def main() -> int:
@@ -251,7 +283,7 @@ def print_size(n: int, result: dict) -> None:
     if "fast_cold_vs_hugo" in r:
         print(f"  cold, markdown-it-pyrs   {r['fast_cold_vs_hugo']:.2f}x  [{p['fast_cold_vs_hugo']:.2f}x]  "
               "(site_gen_fast: the optional 'fast' extra; markdown-it-py stays the default)")
-    print("  the stack's own floors, with nothing of site_gen (benchmarks/plain_loop.py):")
+    print("  the stack's own floors, with nothing of site_gen (benchmarks/plain_loop.py and plain_edit.py):")
     print(f"  plain loop / Hugo        {r['floor_loop_vs_hugo']:.2f}x  [{p['floor_loop_vs_hugo']:.2f}x]  "
           "(libyaml + markdown-it-py + Jinja2, all cores: below it no cold build on this stack goes)")
     if "floor_loop_fast_vs_hugo" in r:
@@ -259,6 +291,12 @@ def print_size(n: int, result: dict) -> None:
               "(the same with markdown-it-pyrs)")
     print(f"  start-up / Hugo          {r['floor_start_vs_hugo']:.3f}x [{p['floor_start_vs_hugo']:.3f}x] "
           "(Python importing PyYAML, markdown-it-py and Jinja2: below it no fresh-process rebuild goes)")
+    if "floor_edit_vs_hugo" in r:
+        floor = result["floor_edit"]
+        print(f"  edit floor / Hugo        {r['floor_edit_vs_hugo']:.3f}x [{p['floor_edit_vs_hugo']:.3f}x] "
+              f"(benchmarks/plain_edit.py: start-up, every content file's stat, the edited model's page, and the "
+              f"{floor['files']} files ({floor['mb']:.1f} MB) site_gen's build replaced for the price edit written "
+              "again: below it no fresh-process edit goes)")
     print(f"  site_gen cold / plain loop {result['site_gen']['median_s'] / result['floor_loop']['median_s']:.2f}x  "
           "(what validation, listings, site-wide files and the cache add)")
 

@@ -24,19 +24,59 @@ def test_benchmark_runs_and_prints_ratios(tmp_path: Path) -> None:
     for line in ("cold build / Hugo", "peak RSS / Hugo", "no-op rebuild / Hugo", "one-edit rebuild / Hugo",
                  "prose-edit rebuild/Hugo", "edit, site-gen serve",
                  # the test command installs the 'fast' extra, so the rows that use it are there
-                 "cold, markdown-it-pyrs", "plain loop / Hugo", "plain loop, pyrs / Hugo", "start-up / Hugo"):
+                 "cold, markdown-it-pyrs", "plain loop / Hugo", "plain loop, pyrs / Hugo", "start-up / Hugo",
+                 "edit floor / Hugo"):
         assert line in proc.stdout
     whole = json.loads(results.read_text())[-1]
     if (ROOT / ".git").exists():  # each record names the code it measured
         assert re.fullmatch(r"[0-9a-f]{7}(\+changes)?", whole["commit"])
     record = whole["sizes"]["300"]
     assert {"site_gen", "site_gen_noop", "site_gen_edit", "site_gen_prose", "site_gen_fast", "hugo", "mkdocs",
-            "floor_start", "floor_loop", "floor_loop_fast", "paired_ratios"} <= set(record)
+            "floor_start", "floor_edit", "floor_loop", "floor_loop_fast", "paired_ratios"} <= set(record)
     assert record["paired_ratios"]["cold_vs_hugo"] > 0
     served = record["serve_edit"]
     assert 0 < served["served_s"] <= served["quick_s"] and len(served["served_runs"]) == 3
     assert record["ratios"]["serve_edit_vs_hugo"] > 0
     assert record["ratios"]["floor_loop_vs_hugo"] > 0 and record["ratios"]["floor_start_vs_hugo"] > 0
+    # the edit floor writes again what site_gen's build replaced for the price edit: the model's own files, its
+    # provider's, and the site-wide listings at least
+    assert record["floor_edit"]["files"] >= 8 and record["floor_edit"]["mb"] > 0
+    assert 0 < record["ratios"]["floor_start_vs_hugo"] < record["ratios"]["floor_edit_vs_hugo"]
+
+
+def test_the_edit_floor_renders_the_changed_model_and_replaces_the_listed_files(tmp_path: Path) -> None:
+    """benchmarks/plain_edit.py finds the one model that changed by its stat, renders it, and writes each listed
+    file again as a new file with the bytes it had; with nothing changed, it writes nothing."""
+    from benchmarks.corpus import write_site_gen
+    from benchmarks.plain_edit import main
+    from benchmarks.run import inodes, replaced_files
+
+    project, state = tmp_path / "sg", tmp_path / "state"
+    write_site_gen(project, 30)
+    build = tmp_path / "build"
+    for name, text in (("index.html", "<li>m000001</li><li>m000002</li>"), ("api/models.json", '["m000001"]'),
+                       ("model/m000002.html", "m000002 only")):
+        (build / name).parent.mkdir(parents=True, exist_ok=True)
+        (build / name).write_text(text)
+    before = inodes(build)
+    # as a build replaces a file: a new one made while the old one is there (a new inode), renamed over it
+    (build / "index.html.new").write_text("<li>m000001 (edited)</li><li>m000002</li>")
+    (build / "index.html.new").replace(build / "index.html")
+    state.mkdir()
+    assert replaced_files(build, before, state) == ["index.html"]
+    assert (state / "files.txt").read_text() == "index.html\n"
+    assert main(["prepare", str(project), str(state)]) == 0
+    edited = next(project.glob("content/models/*/m000001.md"))
+    edited.write_text(edited.read_text().replace("\n  input: ", "\n  input: 1", 1))
+    listed = state / "site/index.html"
+    inode = listed.stat().st_ino
+    assert main(["publish", str(project), str(state)]) == 0
+    assert listed.read_text() == "<li>m000001 (edited)</li><li>m000002</li>" and listed.stat().st_ino != inode
+    assert sorted(p.name for p in (state / "pages").iterdir()) == ["m000001.html", "m000001.md"]
+    assert "<dt>Model ID</dt><dd>m000001</dd>" in (state / "pages/m000001.html").read_text()
+    inode = listed.stat().st_ino
+    assert main(["publish", str(project), str(state)]) == 0  # the manifest was saved: nothing changed since
+    assert listed.stat().st_ino == inode
 
 
 @pytest.mark.parametrize("engine", ["markdown-it-py", "markdown-it-pyrs"])
