@@ -12,8 +12,11 @@ models' pages) and the site-wide files (the JSON API listing, the llms files).
 ``publish`` does, in a fresh process, what no builder of these outputs can skip:
 - start Python and import PyYAML, markdown-it-py and Jinja2 (the benchmark's ``floor_start``);
 - stat every file of the content and compare it with the manifest, as rsync's quick check does;
-- for each model file that changed: load its front matter with libyaml's loader, render its body with
-  markdown-it-py, and its page and mirror with benchmarks/plain_loop.py's templates;
+- for each model file that changed: load its front matter with libyaml's loader, and render its page and
+  mirror with benchmarks/plain_loop.py's templates. Its body is rendered with markdown-it-py only if it changed
+  (the manifest keeps a checksum of each body), and markdown-it-py is imported only then: a builder that keeps
+  each body's HTML needs neither for a price edit. Where the body did not change, the page is rendered without
+  it; a builder would put in the HTML it kept, one small file read;
 - replace each listed file whole: read it, find the model in it, write a new file beside it and rename it over
   the old one (a file is never changed in place, so a reader never sees half of it);
 - save the manifest.
@@ -31,10 +34,10 @@ import gc
 import marshal
 import os
 import sys
+import zlib
 from pathlib import Path
 
 import jinja2
-import markdown_it
 import yaml
 from markupsafe import Markup
 
@@ -59,9 +62,25 @@ def scan(folder: str) -> dict[str, tuple[int, int]]:
     return found
 
 
-def save_manifest(state: Path, stats: dict[str, tuple[int, int]]) -> None:
+def is_model(path: str) -> bool:
+    return path.endswith(".md") and os.sep + "models" + os.sep in path
+
+
+def split(path: str) -> tuple[str, str]:
+    """A content file's front matter and body."""
+    with open(path, encoding="utf-8") as handle:
+        _, front, body = handle.read().split("---\n", 2)
+    return front, body
+
+
+def checksum(body: str) -> int:
+    return zlib.crc32(body.encode("utf-8"))
+
+
+def save_manifest(state: Path, stats: dict[str, tuple[int, int]], bodies: dict[str, int]) -> None:
+    """Each content file's stat, and each model body's checksum."""
     temporary = state / f"{MANIFEST}.tmp"
-    temporary.write_bytes(marshal.dumps(stats))
+    temporary.write_bytes(marshal.dumps((stats, bodies)))
     os.replace(temporary, state / MANIFEST)
 
 
@@ -83,30 +102,36 @@ def publish(project: Path, state: Path) -> str:
     content = str(project / "content")
     stats = scan(content)
     with open(state / MANIFEST, "rb") as handle:
-        previous = marshal.loads(handle.read())  # marshal.load reads a file object in small pieces: 10x slower
+        previous, bodies = marshal.loads(handle.read())  # marshal.load reads a file object in small pieces: 10x slower
     changed = [path for path, stat in stats.items() if previous.get(path) != stat]
     listed = (state / "files.txt").read_text().split()
-    md = markdown_it.MarkdownIt("commonmark").enable("table")
     environment = jinja2.Environment(autoescape=True)
     html, mirror = environment.from_string(HTML), jinja2.Environment().from_string(MIRROR)
-    written = 0
+    written = rendered = 0
     for path in changed:
-        if not path.endswith(".md") or os.sep + "models" + os.sep not in path:
+        if not is_model(path):
             continue
-        with open(path, encoding="utf-8") as handle:
-            _, front, body = handle.read().split("---\n", 2)
+        front, body = split(path)
         data = yaml.load(front, Loader=yaml.CSafeLoader)
+        body_html, body_sum = Markup(), checksum(body)
+        if bodies.get(path) != body_sum:  # a new or changed body only
+            import markdown_it
+
+            body_html = Markup(markdown_it.MarkdownIt("commonmark").enable("table").render(body))
+            bodies[path] = body_sum
+            rendered += 1
         pages = state / "pages"
         pages.mkdir(exist_ok=True)
-        for name, text in ((f"{data['id']}.html", html.render(m=data, body=Markup(md.render(body)))),
+        for name, text in ((f"{data['id']}.html", html.render(m=data, body=body_html)),
                            (f"{data['id']}.md", mirror.render(m=data, source=body))):
             temporary = pages / f"{name}.new"
             temporary.write_text(text, encoding="utf-8")
             os.replace(temporary, pages / name)
         needle = data["id"].encode("utf-8")
         written += sum(replace(str(state / "site" / name), needle) for name in listed)
-    save_manifest(state, stats)
-    return f"{len(changed)} changed, {len(listed)} files ({written / 1e6:.1f} MB) written again"
+    save_manifest(state, stats, bodies)
+    return (f"{len(changed)} changed ({rendered} bodies rendered), {len(listed)} files ({written / 1e6:.1f} MB) "
+            "written again")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.step == "prepare":
         args.state.mkdir(parents=True, exist_ok=True)
-        save_manifest(args.state, scan(str(args.project / "content")))
+        stats = scan(str(args.project / "content"))
+        save_manifest(args.state, stats, {path: checksum(split(path)[1]) for path in stats if is_model(path)})
         print("manifest written", file=sys.stderr)
     else:
         print(publish(args.project, args.state), file=sys.stderr)

@@ -41,12 +41,14 @@ def test_benchmark_runs_and_prints_ratios(tmp_path: Path) -> None:
     # the edit floor writes again what site_gen's build replaced for the price edit: the model's own files, its
     # provider's, and the site-wide listings at least
     assert record["floor_edit"]["files"] >= 8 and record["floor_edit"]["mb"] > 0
-    assert 0 < record["ratios"]["floor_start_vs_hugo"] < record["ratios"]["floor_edit_vs_hugo"]
+    assert record["ratios"]["floor_edit_vs_hugo"] > 0 and len(record["floor_edit"]["runs"]) == 1
 
 
-def test_the_edit_floor_renders_the_changed_model_and_replaces_the_listed_files(tmp_path: Path) -> None:
-    """benchmarks/plain_edit.py finds the one model that changed by its stat, renders it, and writes each listed
-    file again as a new file with the bytes it had; with nothing changed, it writes nothing."""
+def test_the_edit_floor_renders_the_changed_model_and_replaces_the_listed_files(tmp_path: Path,
+                                                                              capsys: pytest.CaptureFixture) -> None:
+    """benchmarks/plain_edit.py finds the one model that changed by its stat, renders it (its body only if the
+    body changed), and writes each listed file again as a new file with the bytes it had; with nothing changed,
+    it writes nothing."""
     from benchmarks.corpus import write_site_gen
     from benchmarks.plain_edit import main
     from benchmarks.run import inodes, replaced_files
@@ -70,13 +72,20 @@ def test_the_edit_floor_renders_the_changed_model_and_replaces_the_listed_files(
     edited.write_text(edited.read_text().replace("\n  input: ", "\n  input: 1", 1))
     listed = state / "site/index.html"
     inode = listed.stat().st_ino
+    capsys.readouterr()
     assert main(["publish", str(project), str(state)]) == 0
+    assert "1 changed (0 bodies rendered), 1 files" in capsys.readouterr().err  # a price: the body is as it was
     assert listed.read_text() == "<li>m000001 (edited)</li><li>m000002</li>" and listed.stat().st_ino != inode
     assert sorted(p.name for p in (state / "pages").iterdir()) == ["m000001.html", "m000001.md"]
-    assert "<dt>Model ID</dt><dd>m000001</dd>" in (state / "pages/m000001.html").read_text()
+    page = (state / "pages/m000001.html").read_text()
+    assert "<dt>Model ID</dt><dd>m000001</dd>" in page and "<h2>When to use it</h2>" not in page
     inode = listed.stat().st_ino
     assert main(["publish", str(project), str(state)]) == 0  # the manifest was saved: nothing changed since
-    assert listed.stat().st_ino == inode
+    assert listed.stat().st_ino == inode and "0 changed" in capsys.readouterr().err
+    edited.write_text(edited.read_text() + "\nOne sentence more.\n")
+    assert main(["publish", str(project), str(state)]) == 0
+    assert "1 changed (1 bodies rendered)" in capsys.readouterr().err
+    assert "<h2>When to use it</h2>" in (state / "pages/m000001.html").read_text()
 
 
 @pytest.mark.parametrize("engine", ["markdown-it-py", "markdown-it-pyrs"])
