@@ -199,10 +199,11 @@ def field_doc(cls: type[BaseModel], name: str) -> str | None:
 
 
 def _describe(schema: dict[str, Any], cls: type[BaseModel]) -> None:
-    """Each property's description in a class's JSON Schema, from the docstring under the field."""
+    """Each property's description in a class's JSON Schema, from the docstring under the field; a description
+    given in ``Field(description=...)`` stays, as with pydantic's attribute docstrings."""
     for name, prop in schema.get("properties", {}).items():
         doc = field_doc(cls, name)
-        if doc:
+        if doc and "description" not in prop:
             prop["description"] = doc
 
 

@@ -269,6 +269,24 @@ def test_the_schemas_describe_each_field_by_its_docstring(fixture_build: Path) -
     assert published["$defs"]["Tier"]["properties"]["input"]["description"] == "Input (prompt) tokens."
 
 
+def test_a_description_given_in_field_wins_over_the_docstring(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As with pydantic's attribute docstrings: Field(description=...) is kept, the docstring fills the others."""
+    from pydantic import BaseModel, ConfigDict, Field
+
+    from site_gen import schema
+
+    monkeypatch.setattr(schema, "field_doc", lambda cls, name: "the docstring")
+
+    class Probe(BaseModel):
+        model_config = ConfigDict(json_schema_extra=schema._describe)
+        given: int = Field(0, description="given")
+        plain: int = 0
+
+    properties = Probe.model_json_schema()["properties"]
+    assert properties["given"]["description"] == "given"
+    assert properties["plain"]["description"] == "the docstring"
+
+
 def test_host_configuration(fixture_build: Path) -> None:
     headers = (fixture_build / "_headers").read_text()
     assert "/*.md\n  Content-Type: text/markdown; charset=utf-8" in headers
