@@ -84,17 +84,21 @@ def save_manifest(state: Path, stats: dict[str, tuple[int, int]], bodies: dict[s
     os.replace(temporary, state / MANIFEST)
 
 
+def write_new(path: str, data: bytes) -> int:
+    """Write ``data`` as a new file renamed over ``path``: a reader never sees half of it. Its size."""
+    temporary = f"{path}.new"
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, path)
+    return len(data)
+
+
 def replace(path: str, needle: bytes) -> int:
-    """Write ``path`` again as a new file renamed over it, after finding ``needle`` in it; its size."""
+    """Write ``path`` again as a new file, after finding ``needle`` in it; its size."""
     with open(path, "rb") as handle:
         data = handle.read()
     at = data.find(needle)
-    new = data[:at] + data[at:] if at >= 0 else data  # the place a new row would go; the bytes stay
-    temporary = f"{path}.new"
-    with open(temporary, "wb") as handle:
-        handle.write(new)
-    os.replace(temporary, path)
-    return len(new)
+    return write_new(path, data[:at] + data[at:] if at >= 0 else data)  # where a new row would go; the bytes stay
 
 
 def publish(project: Path, state: Path) -> str:
@@ -107,6 +111,8 @@ def publish(project: Path, state: Path) -> str:
     listed = (state / "files.txt").read_text().split()
     environment = jinja2.Environment(autoescape=True)
     html, mirror = environment.from_string(HTML), jinja2.Environment().from_string(MIRROR)
+    pages = state / "pages"
+    pages.mkdir(exist_ok=True)
     written = rendered = 0
     for path in changed:
         if not is_model(path):
@@ -120,13 +126,9 @@ def publish(project: Path, state: Path) -> str:
             body_html = Markup(markdown_it.MarkdownIt("commonmark").enable("table").render(body))
             bodies[path] = body_sum
             rendered += 1
-        pages = state / "pages"
-        pages.mkdir(exist_ok=True)
         for name, text in ((f"{data['id']}.html", html.render(m=data, body=body_html)),
                            (f"{data['id']}.md", mirror.render(m=data, source=body))):
-            temporary = pages / f"{name}.new"
-            temporary.write_text(text, encoding="utf-8")
-            os.replace(temporary, pages / name)
+            write_new(str(pages / name), text.encode("utf-8"))
         needle = data["id"].encode("utf-8")
         written += sum(replace(str(state / "site" / name), needle) for name in listed)
     save_manifest(state, stats, bodies)
